@@ -1,0 +1,87 @@
+# cython: language_level=3
+"""Shared declarations of w2v's training kernels.
+
+Other Cython modules (the corpus-file reader) ``cimport`` from here: the two structs that
+carry all training state in C types, the per-thread random number generator, and the
+kernel entry points. Python objects never cross into the kernels: the Python side fills a
+``ModelConfig`` once per ``train()`` call and a ``WorkerState`` once per thread.
+"""
+
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+
+ctypedef float real_t
+
+cdef enum:
+    # The sigmoid is read from a table over [-MAX_EXP, MAX_EXP], as in the C tool.
+    SIGMOID_TABLE_SIZE = 1000
+    MAX_EXP = 6
+
+
+cdef struct ModelConfig:
+    # Weights, shared by every thread and updated without locks (Hogwild).
+    real_t *syn0          # input vectors, vocab_size x size
+    real_t *syn1          # hierarchical-softmax inner nodes, (vocab_size - 1) x size, or NULL
+    real_t *syn1neg       # negative-sampling output vectors, vocab_size x size, or NULL
+    int64_t vocab_size
+    int size
+    int sg                # 1: skip-gram, 0: CBOW
+    int hs
+    int negative
+    int cbow_mean
+    int window
+    int shrink_windows
+    int compute_loss
+    # Frequent-word subsampling: keep a token of word w iff random32 <= keep_threshold[w].
+    # NULL when sample == 0 (every token is kept and no random number is drawn).
+    const uint32_t *keep_threshold
+    # Noise distribution for negative sampling as a Walker/Vose alias table over the vocabulary:
+    # column j = (random32 * vocab_size) >> 32; keep j iff random32 < alias_accept[j], else
+    # take alias_other[j].
+    const uint32_t *alias_accept
+    const int32_t *alias_other
+    # Huffman tree: the path of word w is hs_points[hs_offsets[w]:hs_offsets[w + 1]] (inner
+    # node rows of syn1) with branch bits hs_codes[...] (label = 1 - code).
+    const int32_t *hs_points
+    const uint8_t *hs_codes
+    const int64_t *hs_offsets
+
+
+cdef struct WorkerState:
+    # Everything one training thread owns. Scratch buffers are allocated by the Python side
+    # (``Worker``) so the kernels never allocate.
+    uint64_t rng          # 48-bit linear congruential state, as in the C tool
+    real_t *neu1          # CBOW input (d floats)
+    real_t *neu1e         # accumulated gradient of the input vector(s) (d floats)
+    int32_t *noise_words  # the noise words drawn for one example (negative entries)
+    int32_t *kept         # the current sentence after subsampling
+    int64_t kept_capacity
+    double loss           # float64 tally of the training loss (summed by Python per epoch)
+    int64_t effective_words
+
+
+cdef inline uint32_t next_random(uint64_t *state) noexcept nogil:
+    """One step of the C tool's 48-bit LCG; returns its 32 high bits."""
+    state[0] = (state[0] * <uint64_t>25214903917ULL + 11ULL) & <uint64_t>0xFFFFFFFFFFFFULL
+    return <uint32_t>(state[0] >> 16)
+
+
+cdef int64_t train_sentence(const ModelConfig *model, WorkerState *worker,
+                            const int32_t *words, int64_t length,
+                            real_t alpha_start, real_t alpha_end) noexcept nogil
+
+cdef int64_t train_batch(const ModelConfig *model, WorkerState *worker,
+                         const int32_t *tokens, const int64_t *sentence_ends,
+                         int64_t n_sentences, real_t alpha_start,
+                         real_t alpha_end) noexcept nogil
+
+
+cdef class TrainingModel:
+    cdef ModelConfig config
+    cdef object _arrays
+
+
+cdef class Worker:
+    cdef WorkerState state
+    cdef readonly TrainingModel model
+    cdef object _buffers
+    cdef void ensure_capacity(self, int64_t n_tokens) except *

@@ -1,0 +1,515 @@
+# cython: language_level=3
+"""Training kernels: skip-gram and CBOW with negative sampling and/or hierarchical softmax.
+
+Everything here runs without the GIL and without Python objects. One call trains a whole
+batch of sentences (int32 word indices) for one thread; the Python driver runs one
+``Worker`` per thread over shared weights, lock-free, as the C tool and gensim do.
+
+Numerics (where they differ from the references, on purpose)
+-------------------------------------------------------------
+* Negative sampling clamps out-of-range scores like the C tool: for f >= 6 the gradient is
+  (label - 1) * alpha, for f <= -6 it is label * alpha. gensim skips those updates instead.
+  Hierarchical softmax skips them, as both references do.
+* The sigmoid table has 1000 entries over [-6, 6] and is indexed with the exact scale
+  1000 / 12 (the C tool's integer arithmetic uses 83 and never reaches the last entries).
+* Noise words are drawn with an alias table (O(1) per draw, exact distribution) instead of
+  the C tool's 1e8-entry table or gensim's bisection; the random stream therefore differs.
+* The loss is accumulated in float64 per thread, for every output term (including those the
+  update skips), as -log(sigmoid(f)) for positive and -log(sigmoid(-f)) for negative labels.
+"""
+
+cimport cython
+from libc.math cimport exp, log1p
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy, memset
+from scipy.linalg.cython_blas cimport saxpy, sdot, sscal
+
+import numpy as np
+
+cdef extern from "w2v_platform.h":
+    void W2V_PREFETCH(const void *address) noexcept nogil
+    const char *W2V_COMPILE_ARGS
+
+COMPILE_ARGS = W2V_COMPILE_ARGS.decode("ascii")
+
+cdef int ONE = 1
+cdef real_t ONE_F = 1.0
+cdef real_t SIGMOID_TABLE[SIGMOID_TABLE_SIZE]
+cdef real_t SIGMOID_SCALE = SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)
+
+
+cdef void _fill_sigmoid_table() noexcept:
+    cdef int i
+    cdef double x
+    for i in range(SIGMOID_TABLE_SIZE):
+        x = exp((i / <double>SIGMOID_TABLE_SIZE * 2.0 - 1.0) * MAX_EXP)
+        SIGMOID_TABLE[i] = <real_t>(x / (x + 1.0))
+
+
+_fill_sigmoid_table()
+
+
+def sigmoid_table():
+    """Return a copy of the sigmoid table the kernels use (for reference implementations).
+
+    Examples
+    --------
+    >>> from w2v import _core
+    >>> table = _core.sigmoid_table()
+    >>> table.shape, bool(abs(table[500] - 0.5) < 1e-6)
+    ((1000,), True)
+    """
+    return np.array([SIGMOID_TABLE[i] for i in range(SIGMOID_TABLE_SIZE)], dtype=np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers shared by every mode
+# ---------------------------------------------------------------------------------------------
+
+cdef inline real_t sigmoid(real_t f) noexcept nogil:
+    """sigmoid(f) from the table; only for -MAX_EXP < f < MAX_EXP."""
+    return SIGMOID_TABLE[<int>((f + MAX_EXP) * SIGMOID_SCALE)]
+
+
+cdef inline double softplus(double x) noexcept nogil:
+    """log(1 + exp(x)) without overflow: the loss of one output term."""
+    if x > 0:
+        return x + log1p(exp(-x))
+    return log1p(exp(x))
+
+
+cdef inline void prefetch_row(const real_t *row, int size) noexcept nogil:
+    # A cache line holds 16 floats; start loading the whole row before we need it.
+    cdef int offset
+    for offset in range(0, size, 16):
+        W2V_PREFETCH(row + offset)
+
+
+cdef inline int32_t draw_noise_word(const ModelConfig *model, uint64_t *rng) noexcept nogil:
+    """One draw from the noise distribution (count ** ns_exponent) via the alias table."""
+    cdef uint64_t column = (<uint64_t>next_random(rng) * <uint64_t>model.vocab_size) >> 32
+    if next_random(rng) < model.alias_accept[column]:
+        return <int32_t>column
+    return model.alias_other[column]
+
+
+cdef inline void output_update(const ModelConfig *model, WorkerState *worker,
+                               real_t *input_vector, real_t *output_vector,
+                               real_t label, real_t alpha, bint clamp) noexcept nogil:
+    """The word2vec update for one (input vector, output vector, label) triple.
+
+    f = v.u; g = (label - sigmoid(f)) * alpha; neu1e += g * u; u += g * v.
+    Out-of-range scores are clamped (negative sampling, as the C tool) or skipped
+    (hierarchical softmax, as both references).
+    """
+    cdef int size = model.size
+    cdef real_t f = sdot(&size, input_vector, &ONE, output_vector, &ONE)
+    cdef real_t g
+    if model.compute_loss:
+        worker.loss += softplus((1.0 - 2.0 * label) * f)
+    if f >= MAX_EXP or f <= -MAX_EXP:
+        if not clamp:
+            return
+        g = (label - (1.0 if f > 0 else 0.0)) * alpha
+    else:
+        g = (label - sigmoid(f)) * alpha
+    if g == 0:
+        return
+    saxpy(&size, &g, output_vector, &ONE, worker.neu1e, &ONE)
+    saxpy(&size, &g, input_vector, &ONE, output_vector, &ONE)
+
+
+cdef inline void hs_update(const ModelConfig *model, WorkerState *worker,
+                           real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
+    """Hierarchical softmax: one output term per inner node on the word's Huffman path."""
+    cdef int64_t p
+    cdef int64_t start = model.hs_offsets[word]
+    cdef int64_t end = model.hs_offsets[word + 1]
+    cdef int size = model.size
+    for p in range(start, end):
+        prefetch_row(&model.syn1[<int64_t>model.hs_points[p] * size], size)
+    for p in range(start, end):
+        output_update(model, worker, input_vector,
+                      &model.syn1[<int64_t>model.hs_points[p] * size],
+                      1.0 - model.hs_codes[p], alpha, False)
+
+
+cdef inline void negative_update(const ModelConfig *model, WorkerState *worker,
+                                 real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
+    """Negative sampling: the true word with label 1, then `negative` noise words with label 0.
+
+    A noise draw equal to the true word is skipped (as in the C tool and gensim). All draws
+    happen first so the noise rows can be prefetched while the true word is updated; the
+    random stream and the update order are those of the sequential algorithm.
+    """
+    cdef int size = model.size
+    cdef int i
+    cdef int n_noise = 0
+    cdef int32_t noise
+    cdef int32_t *noise_words = worker.noise_words
+    for i in range(model.negative):
+        noise = draw_noise_word(model, &worker.rng)
+        if noise != word:
+            noise_words[n_noise] = noise
+            n_noise += 1
+            prefetch_row(&model.syn1neg[<int64_t>noise * size], size)
+    output_update(model, worker, input_vector, &model.syn1neg[<int64_t>word * size],
+                  1.0, alpha, True)
+    for i in range(n_noise):
+        output_update(model, worker, input_vector,
+                      &model.syn1neg[<int64_t>noise_words[i] * size], 0.0, alpha, True)
+
+
+cdef inline void output_layers_update(const ModelConfig *model, WorkerState *worker,
+                                      real_t *input_vector, int32_t word,
+                                      real_t alpha) noexcept nogil:
+    """Every enabled output layer for one (input vector, true word) example.
+
+    The gradient of the input vector is accumulated into worker.neu1e (zeroed here).
+    """
+    memset(worker.neu1e, 0, model.size * sizeof(real_t))
+    if model.hs:
+        hs_update(model, worker, input_vector, word, alpha)
+    if model.negative:
+        negative_update(model, worker, input_vector, word, alpha)
+
+
+# ---------------------------------------------------------------------------------------------
+# Skip-gram and CBOW over one sentence
+# ---------------------------------------------------------------------------------------------
+
+cdef inline void skipgram_pair(const ModelConfig *model, WorkerState *worker,
+                               int32_t centre, int32_t context, real_t alpha) noexcept nogil:
+    """Skip-gram, C-tool order: the context word's input vector predicts the centre word."""
+    cdef int size = model.size
+    cdef real_t *input_vector = &model.syn0[<int64_t>context * size]
+    output_layers_update(model, worker, input_vector, centre, alpha)
+    saxpy(&size, &ONE_F, worker.neu1e, &ONE, input_vector, &ONE)
+
+
+cdef inline void cbow_centre(const ModelConfig *model, WorkerState *worker,
+                             const int32_t *sentence, int64_t centre, int64_t start,
+                             int64_t end, real_t alpha) noexcept nogil:
+    """CBOW: the mean (or sum) of the context vectors in [start, end) predicts the centre.
+
+    As in the C tool and gensim, the input gradient is added undivided to every context
+    vector with cbow_mean=1; with cbow_mean=0 (sum) gensim divides it by the context count,
+    and so do we.
+    """
+    cdef int size = model.size
+    cdef int64_t j
+    cdef int count = 0
+    cdef real_t inverse_count
+    memset(worker.neu1, 0, size * sizeof(real_t))
+    for j in range(start, end):
+        if j != centre:
+            saxpy(&size, &ONE_F, &model.syn0[<int64_t>sentence[j] * size], &ONE,
+                  worker.neu1, &ONE)
+            count += 1
+    if count == 0:
+        return
+    inverse_count = ONE_F / count
+    if model.cbow_mean:
+        sscal(&size, &inverse_count, worker.neu1, &ONE)
+    output_layers_update(model, worker, worker.neu1, sentence[centre], alpha)
+    if not model.cbow_mean:
+        sscal(&size, &inverse_count, worker.neu1e, &ONE)
+    for j in range(start, end):
+        if j != centre:
+            saxpy(&size, &ONE_F, worker.neu1e, &ONE,
+                  &model.syn0[<int64_t>sentence[j] * size], &ONE)
+
+
+cdef inline int64_t subsample(const ModelConfig *model, WorkerState *worker,
+                              const int32_t *words, int64_t length) noexcept nogil:
+    """Copy the tokens that survive frequent-word subsampling into worker.kept."""
+    cdef int64_t i
+    cdef int64_t kept = 0
+    cdef int32_t word
+    if model.keep_threshold == NULL:
+        memcpy(worker.kept, words, length * sizeof(int32_t))
+        return length
+    for i in range(length):
+        word = words[i]
+        if next_random(&worker.rng) <= model.keep_threshold[word]:
+            worker.kept[kept] = word
+            kept += 1
+    return kept
+
+
+cdef int64_t train_sentence(const ModelConfig *model, WorkerState *worker,
+                            const int32_t *words, int64_t length,
+                            real_t alpha_start, real_t alpha_end) noexcept nogil:
+    """Train on one sentence; alpha falls linearly from alpha_start to alpha_end across it.
+
+    Subsampled words are removed before windows are formed; each centre word draws its
+    window radius uniformly from 1..window when shrink_windows is on. Returns the number of
+    words kept (the "effective" words), which is also added to worker.effective_words.
+    worker.kept must hold at least `length` words.
+    """
+    cdef int64_t n = subsample(model, worker, words, length)
+    cdef int64_t i, j, start, end
+    cdef int radius
+    cdef real_t alpha
+    cdef real_t slope = (alpha_end - alpha_start) / n if n > 0 else 0
+    cdef int32_t *kept = worker.kept
+    worker.effective_words += n
+    for i in range(n):
+        radius = model.window
+        if model.shrink_windows:
+            radius -= next_random(&worker.rng) % model.window
+        start = i - radius if i > radius else 0
+        end = i + radius + 1 if i + radius + 1 < n else n
+        alpha = alpha_start + slope * i
+        if model.sg:
+            for j in range(start, end):
+                if j != i:
+                    skipgram_pair(model, worker, kept[i], kept[j], alpha)
+        else:
+            cbow_centre(model, worker, kept, i, start, end, alpha)
+    return n
+
+
+cdef int64_t train_batch(const ModelConfig *model, WorkerState *worker,
+                         const int32_t *tokens, const int64_t *sentence_ends,
+                         int64_t n_sentences, real_t alpha_start,
+                         real_t alpha_end) noexcept nogil:
+    """Train on a batch of sentences stored back to back; alpha falls linearly across it."""
+    cdef int64_t total = sentence_ends[n_sentences - 1] if n_sentences > 0 else 0
+    cdef int64_t s, start = 0, end
+    cdef int64_t effective = 0
+    cdef real_t span = alpha_end - alpha_start
+    for s in range(n_sentences):
+        end = sentence_ends[s]
+        effective += train_sentence(model, worker, &tokens[start], end - start,
+                                    alpha_start + span * start / total,
+                                    alpha_start + span * end / total)
+        start = end
+    return effective
+
+
+cdef int check_batch(const int32_t *tokens, int64_t n_tokens, const int64_t *sentence_ends,
+                     int64_t n_sentences, int64_t vocab_size) noexcept nogil:
+    """0 if the batch is well formed, 1 for bad sentence ends, 2 for an out-of-range word."""
+    cdef int64_t i, previous = 0
+    for i in range(n_sentences):
+        if sentence_ends[i] < previous or sentence_ends[i] > n_tokens:
+            return 1
+        previous = sentence_ends[i]
+    if previous != n_tokens:
+        return 1
+    for i in range(n_tokens):
+        if tokens[i] < 0 or tokens[i] >= vocab_size:
+            return 2
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Python-facing wrappers: built once per train() call (model) and once per thread (worker)
+# ---------------------------------------------------------------------------------------------
+
+cdef real_t *_matrix_pointer(object array, int64_t rows, int columns, str name) except? NULL:
+    """A pointer to a writable, C-contiguous float32 matrix of the given shape."""
+    cdef real_t[:, ::1] view
+    if array is None:
+        return NULL
+    view = array
+    if view.shape[0] != rows or view.shape[1] != columns:
+        raise ValueError(f"{name} has shape {tuple(array.shape)}, expected ({rows}, {columns})")
+    if rows == 0:
+        return NULL
+    return &view[0, 0]
+
+
+cdef class TrainingModel:
+    """The C view of a model's weights and vocabulary tables, fixed for one ``train()`` call.
+
+    Parameters
+    ----------
+    syn0, syn1, syn1neg : numpy.ndarray or None
+        float32, C-contiguous weights; ``syn1`` is needed with ``hs``, ``syn1neg`` with
+        ``negative``. They are updated in place.
+    keep_threshold : numpy.ndarray or None
+        uint32 per word (see ``w2v.vocab.keep_thresholds``); None disables subsampling.
+    alias_accept, alias_other : numpy.ndarray or None
+        The noise distribution's alias table (``w2v.vocab.noise_alias_table``).
+    hs_points, hs_codes, hs_offsets : numpy.ndarray or None
+        The Huffman tree (``w2v.vocab.huffman_tree``).
+    sg, hs, negative, cbow_mean, window, shrink_windows, compute_loss : int
+        As in ``Word2Vec``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from w2v import _core, vocab
+    >>> counts = np.array([5, 3, 2])
+    >>> syn0 = np.full((3, 4), 0.1, dtype=np.float32)
+    >>> syn1neg = np.zeros((3, 4), dtype=np.float32)
+    >>> accept, other = vocab.noise_alias_table(counts, 0.75)
+    >>> model = _core.TrainingModel(syn0, None, syn1neg, None, accept, other, None, None, None,
+    ...                             sg=1, hs=0, negative=2, cbow_mean=1, window=2,
+    ...                             shrink_windows=1, compute_loss=1)
+    >>> worker = _core.Worker(model, seed=1)
+    >>> effective, loss = worker.train_batch(np.array([0, 1, 2], dtype=np.int32),
+    ...                                      np.array([3], dtype=np.int64), 0.025, 0.025)
+    >>> effective, loss > 0
+    (3, True)
+    """
+
+    def __init__(self, syn0, syn1, syn1neg, keep_threshold, alias_accept, alias_other,
+                 hs_points, hs_codes, hs_offsets, *, int sg, int hs, int negative,
+                 int cbow_mean, int window, int shrink_windows, int compute_loss):
+        cdef int64_t vocab_size = syn0.shape[0]
+        cdef int size = syn0.shape[1]
+        cdef const uint32_t[::1] keep_view
+        cdef const uint32_t[::1] accept_view
+        cdef const int32_t[::1] other_view
+        cdef const int32_t[::1] points_view
+        cdef const uint8_t[::1] codes_view
+        cdef const int64_t[::1] offsets_view
+        if vocab_size < 1 or size < 1:
+            raise ValueError("the model needs at least one word and one dimension")
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        if not hs and negative <= 0:
+            raise ValueError("need hs=1 or negative > 0: there is no output layer to train")
+        memset(&self.config, 0, sizeof(ModelConfig))
+        self.config.vocab_size = vocab_size
+        self.config.size = size
+        self.config.sg = sg
+        self.config.hs = hs
+        self.config.negative = negative if negative > 0 else 0
+        self.config.cbow_mean = cbow_mean
+        self.config.window = window
+        self.config.shrink_windows = shrink_windows
+        self.config.compute_loss = compute_loss
+        self.config.syn0 = _matrix_pointer(syn0, vocab_size, size, "syn0")
+        if keep_threshold is not None:
+            keep_view = keep_threshold
+            if keep_view.shape[0] != vocab_size:
+                raise ValueError("keep_threshold must have one entry per word")
+            self.config.keep_threshold = &keep_view[0]
+        if self.config.negative:
+            self.config.syn1neg = _matrix_pointer(syn1neg, vocab_size, size, "syn1neg")
+            accept_view = alias_accept
+            other_view = alias_other
+            if accept_view.shape[0] != vocab_size or other_view.shape[0] != vocab_size:
+                raise ValueError("the alias table must have one entry per word")
+            if vocab_size > 0 and (np.min(alias_other) < 0 or np.max(alias_other) >= vocab_size):
+                raise ValueError("alias_other holds an index outside the vocabulary")
+            self.config.alias_accept = &accept_view[0]
+            self.config.alias_other = &other_view[0]
+        if hs:
+            offsets_view = hs_offsets
+            points_view = hs_points
+            codes_view = hs_codes
+            if offsets_view.shape[0] != vocab_size + 1:
+                raise ValueError("hs_offsets must have vocab_size + 1 entries")
+            if points_view.shape[0] != codes_view.shape[0] or offsets_view[vocab_size] != points_view.shape[0]:
+                raise ValueError("hs_points, hs_codes and hs_offsets do not match")
+            if points_view.shape[0] and (np.min(hs_points) < 0 or np.max(hs_points) >= max(vocab_size - 1, 1)):
+                raise ValueError("hs_points holds a node outside syn1")
+            self.config.syn1 = _matrix_pointer(syn1, max(vocab_size - 1, 1), size, "syn1")
+            if points_view.shape[0]:
+                self.config.hs_points = &points_view[0]
+                self.config.hs_codes = &codes_view[0]
+            self.config.hs_offsets = &offsets_view[0]
+        # Keep every array alive as long as the C struct points into it.
+        self._arrays = (syn0, syn1, syn1neg, keep_threshold, alias_accept, alias_other,
+                        hs_points, hs_codes, hs_offsets)
+
+    @property
+    def vocab_size(self):
+        return self.config.vocab_size
+
+
+cdef class Worker:
+    """One training thread's state: its random generator, scratch buffers and loss tally.
+
+    Parameters
+    ----------
+    model : TrainingModel
+        The shared weights and tables.
+    seed : int
+        Seed of this thread's 48-bit LCG (only its low 48 bits are used).
+
+    Examples
+    --------
+    See ``TrainingModel``.
+    """
+
+    def __init__(self, TrainingModel model, uint64_t seed):
+        cdef int size = model.config.size
+        cdef real_t[::1] neu1 = np.zeros(size, dtype=np.float32)
+        cdef real_t[::1] neu1e = np.zeros(size, dtype=np.float32)
+        cdef int32_t[::1] noise = np.zeros(max(model.config.negative, 1), dtype=np.int32)
+        memset(&self.state, 0, sizeof(WorkerState))
+        self.model = model
+        self.state.rng = seed & <uint64_t>0xFFFFFFFFFFFFULL
+        self.state.neu1 = &neu1[0]
+        self.state.neu1e = &neu1e[0]
+        self.state.noise_words = &noise[0]
+        self._buffers = {"neu1": neu1.base, "neu1e": neu1e.base, "noise": noise.base}
+        self.ensure_capacity(1024)
+
+    cdef void ensure_capacity(self, int64_t n_tokens) except *:
+        """Grow the subsampled-sentence buffer to hold `n_tokens` words."""
+        cdef int32_t[::1] kept
+        if n_tokens <= self.state.kept_capacity:
+            return
+        n_tokens = max(n_tokens, 2 * self.state.kept_capacity)
+        kept = np.empty(n_tokens, dtype=np.int32)
+        self._buffers["kept"] = kept.base
+        self.state.kept = &kept[0]
+        self.state.kept_capacity = n_tokens
+
+    @property
+    def rng_state(self):
+        """The current state of this thread's random generator."""
+        return self.state.rng
+
+    def train_batch(self, tokens, sentence_ends, double alpha_start, double alpha_end):
+        """Train on a batch of sentences with the GIL released.
+
+        Parameters
+        ----------
+        tokens : numpy.ndarray
+            int32 word indices of all sentences, back to back.
+        sentence_ends : numpy.ndarray
+            int64 end offset of each sentence in `tokens` (the last equals ``len(tokens)``).
+        alpha_start, alpha_end : float
+            Learning rate at the start and at the end of the batch.
+
+        Returns
+        -------
+        effective_words : int
+            Words that survived subsampling (and were trained on).
+        loss : float
+            The batch's training loss (0.0 unless the model computes the loss).
+        """
+        cdef const int32_t[::1] token_view = tokens
+        cdef const int64_t[::1] ends_view = sentence_ends
+        cdef int64_t n_tokens = token_view.shape[0]
+        cdef int64_t n_sentences = ends_view.shape[0]
+        cdef int64_t effective
+        cdef int status
+        cdef const int32_t *token_pointer = &token_view[0] if n_tokens else NULL
+        cdef const int64_t *ends_pointer = &ends_view[0] if n_sentences else NULL
+        if n_sentences == 0:
+            if n_tokens:
+                raise ValueError("a batch with tokens needs sentence ends")
+            return 0, 0.0
+        with nogil:
+            status = check_batch(token_pointer, n_tokens, ends_pointer, n_sentences,
+                                 self.model.config.vocab_size)
+        if status == 1:
+            raise ValueError("sentence_ends must be non-decreasing and end at len(tokens)")
+        if status == 2:
+            raise ValueError("a token index is outside the vocabulary")
+        self.ensure_capacity(n_tokens)
+        self.state.loss = 0.0
+        self.state.effective_words = 0
+        with nogil:
+            train_batch(&self.model.config, &self.state, token_pointer, ends_pointer,
+                        n_sentences, <real_t>alpha_start, <real_t>alpha_end)
+        return self.state.effective_words, self.state.loss
