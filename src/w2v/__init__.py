@@ -1,0 +1,39 @@
+"""w2v: fast, safe word2vec for Python.
+
+Skip-gram and CBOW with negative sampling and hierarchical softmax, trained by nogil Cython
+kernels over BLAS on many threads, with gensim 4's interface.
+
+Examples
+--------
+>>> from w2v import Word2Vec
+>>> sentences = [["human", "interface", "computer"], ["graph", "trees", "minors"]] * 50
+>>> model = Word2Vec(sentences, vector_size=10, min_count=1, workers=1)
+>>> len(model.wv)
+6
+"""
+
+from w2v._version import __version__
+
+try:
+    from w2v import _core, _vocab  # noqa: F401  (compiled kernels)
+except ImportError as error:  # never fall back to slow pure Python silently
+    raise ImportError(
+        "w2v's compiled extension modules could not be imported "
+        f"({error}). Install w2v from a wheel (pip install w2v) or build it with a C compiler "
+        "(pip install .); w2v has no pure-Python fallback."
+    ) from error
+
+from w2v.callbacks import Callback
+from w2v.corpora import LineSentence, PathLineSentences, Text8Corpus
+from w2v.keyedvectors import KeyedVectors
+from w2v.word2vec import Word2Vec
+
+__all__ = [
+    "Callback",
+    "KeyedVectors",
+    "LineSentence",
+    "PathLineSentences",
+    "Text8Corpus",
+    "Word2Vec",
+    "__version__",
+]

@@ -1,0 +1,246 @@
+"""The training driver: feeds batches of sentences to worker threads and reports progress.
+
+One epoch over an iterable corpus runs three kinds of thread:
+
+* a producer iterates the corpus and turns sentences into int32 batches (``BatchEncoder``,
+  in C), giving each batch the learning rates at its start and end;
+* ``workers`` threads take batches and train on them inside the nogil kernels, so they run
+  in parallel on the shared weights;
+* the calling thread collects results, logs progress and raises any error.
+
+Progress (and therefore the learning rate) is measured as in gensim: in sentences when the
+caller gives ``total_examples``, else in raw words against ``total_words``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from w2v import _core, _vocab
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LearningRateSchedule:
+    """Linear decay from ``start_alpha`` to ``end_alpha`` over all epochs of one ``train()``.
+
+    Examples
+    --------
+    >>> schedule = LearningRateSchedule(0.025, 0.0001, epochs=5)
+    >>> schedule.alpha(0, 0.0), round(schedule.alpha(4, 1.0), 6)
+    (0.025, 0.0001)
+    """
+
+    start_alpha: float
+    end_alpha: float
+    epochs: int
+
+    def alpha(self, epoch: int, epoch_progress: float) -> float:
+        """The learning rate at ``epoch_progress`` (0..1, clipped) through ``epoch``."""
+        progress = (epoch + min(max(epoch_progress, 0.0), 1.0)) / self.epochs
+        return self.start_alpha - (self.start_alpha - self.end_alpha) * progress
+
+
+@dataclass(frozen=True)
+class EpochTarget:
+    """How long an epoch is expected to be: in sentences, or else in raw words."""
+
+    total_examples: int | None
+    total_words: int | None
+
+    def progress(self, sentences: int, raw_words: int) -> float:
+        if self.total_examples:
+            return sentences / self.total_examples
+        return raw_words / self.total_words
+
+
+@dataclass
+class EpochStats:
+    """The tallies of one epoch.
+
+    Attributes
+    ----------
+    raw_words : int
+        Tokens read, including those not in the vocabulary.
+    effective_words : int
+        Tokens trained on (in the vocabulary and kept by subsampling).
+    sentences : int
+    loss : float
+        Sum of the training loss over the epoch (0.0 without ``compute_loss``).
+    seconds : float
+    """
+
+    epoch: int
+    raw_words: int = 0
+    effective_words: int = 0
+    sentences: int = 0
+    loss: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def words_per_second(self) -> float:
+        """Raw words (before subsampling) per wall-clock second."""
+        return self.raw_words / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class _Batch:
+    tokens: np.ndarray
+    sentence_ends: np.ndarray
+    raw_words: int
+    sentences: int
+    alpha_start: float
+    alpha_end: float
+
+
+class ProgressReporter:
+    """Logs progress at most every ``report_delay`` seconds: % done, words/s, alpha, ETA."""
+
+    def __init__(self, epoch: int, epochs: int, report_delay: float):
+        self.epoch = epoch
+        self.epochs = epochs
+        self.report_delay = report_delay
+        self.started = time.perf_counter()
+        self.last_report = self.started
+
+    def update(self, progress: float, raw_words: int, alpha: float) -> None:
+        now = time.perf_counter()
+        if now - self.last_report < self.report_delay:
+            return
+        self.last_report = now
+        elapsed = now - self.started
+        rate = raw_words / elapsed if elapsed > 0 else 0.0
+        remaining = elapsed * (1 - progress) / progress if progress > 0 else float("nan")
+        logger.info("EPOCH %i/%i - PROGRESS: at %.2f%%, %.0f words/s, alpha %.6f, ETA %.0fs",
+                    self.epoch + 1, self.epochs, 100 * progress, rate, alpha, remaining)
+
+
+def make_workers(model: _core.TrainingModel, n_workers: int, seed: int, call: int) -> list[_core.Worker]:
+    """One ``Worker`` per thread, each with its own random stream derived from ``seed``.
+
+    The streams depend only on (seed, call number, thread number), never on Python's hash
+    randomisation, so ``workers=1`` runs are reproducible across processes.
+    """
+    states = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, call]).generate_state(n_workers, dtype=np.uint64)
+    return [_core.Worker(model, int(state)) for state in states]
+
+
+def _produce(corpus: Iterable, key_to_index: dict, batch_words: int, schedule: LearningRateSchedule,
+             epoch: int, target: EpochTarget, jobs: queue.Queue, results: queue.Queue,
+             n_workers: int, stop: threading.Event) -> None:
+    """Producer thread: corpus -> batches with their learning rates -> ``jobs``."""
+    encoder = _vocab.BatchEncoder(key_to_index, batch_words)
+    sentences = raw_words = 0
+
+    def push() -> None:
+        nonlocal sentences, raw_words
+        tokens, ends, batch_raw, batch_sentences = encoder.take()
+        alpha_start = schedule.alpha(epoch, target.progress(sentences, raw_words))
+        sentences += batch_sentences
+        raw_words += batch_raw
+        alpha_end = schedule.alpha(epoch, target.progress(sentences, raw_words))
+        jobs.put(_Batch(tokens, ends, batch_raw, batch_sentences, alpha_start, alpha_end))
+
+    try:
+        for sentence in corpus:
+            if stop.is_set():
+                break
+            if encoder.add(sentence):
+                push()
+        if len(encoder):
+            push()
+    except BaseException as error:  # reported by the calling thread
+        stop.set()
+        results.put(error)
+    finally:
+        for _ in range(n_workers):
+            jobs.put(None)
+
+
+def _consume(worker: _core.Worker, jobs: queue.Queue, results: queue.Queue, stop: threading.Event) -> None:
+    """Worker thread: train on batches until the producer's end marker."""
+    while True:
+        batch = jobs.get()
+        if batch is None:
+            break
+        if stop.is_set():
+            continue  # keep draining so the producer never blocks
+        try:
+            effective, loss = worker.train_batch(batch.tokens, batch.sentence_ends,
+                                                 batch.alpha_start, batch.alpha_end)
+        except BaseException as error:
+            stop.set()
+            results.put(error)
+            continue
+        results.put((batch, effective, loss))
+    results.put(None)
+
+
+def train_epoch_iterable(
+    corpus: Iterable,
+    key_to_index: dict,
+    workers: list[_core.Worker],
+    schedule: LearningRateSchedule,
+    epoch: int,
+    target: EpochTarget,
+    batch_words: int,
+    queue_factor: int = 2,
+    report_delay: float = 1.0,
+) -> EpochStats:
+    """Train one epoch over an iterable corpus with ``len(workers)`` threads.
+
+    Errors raised by the corpus or a worker stop the epoch and are re-raised here; so is
+    KeyboardInterrupt, after the threads have finished their current batch.
+    """
+    stats = EpochStats(epoch)
+    jobs: queue.Queue = queue.Queue(maxsize=queue_factor * len(workers))
+    results: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    threads = [threading.Thread(target=_consume, args=(worker, jobs, results, stop), daemon=True)
+               for worker in workers]
+    threads.append(threading.Thread(
+        target=_produce, daemon=True,
+        args=(corpus, key_to_index, batch_words, schedule, epoch, target, jobs, results, len(workers), stop)))
+    reporter = ProgressReporter(epoch, schedule.epochs, report_delay)
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    error: BaseException | None = None
+    running = len(workers)
+    try:
+        while running:
+            try:
+                item = results.get(timeout=report_delay)
+            except queue.Empty:
+                continue
+            if item is None:
+                running -= 1
+            elif isinstance(item, BaseException):
+                error = error or item
+            else:
+                batch, effective, loss = item
+                stats.raw_words += batch.raw_words
+                stats.sentences += batch.sentences
+                stats.effective_words += effective
+                stats.loss += loss
+                reporter.update(target.progress(stats.sentences, stats.raw_words),
+                                stats.raw_words, batch.alpha_end)
+    except BaseException as interrupt:  # KeyboardInterrupt: let the threads wind down first
+        stop.set()
+        for thread in threads:
+            thread.join()
+        raise interrupt
+    for thread in threads:
+        thread.join()
+    if error is not None:
+        raise error
+    stats.seconds = time.perf_counter() - started
+    return stats
