@@ -1,0 +1,113 @@
+"""A slow, plain NumPy implementation of the word2vec update, used to check the kernels.
+
+It follows the same algorithm and the same random stream as ``w2v._core`` (the C tool's
+48-bit LCG, the alias table for noise words, the sigmoid table) in float32, one operation
+at a time, so the kernels' results must match it to float32 rounding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MASK48 = (1 << 48) - 1
+MAX_EXP = 6.0
+
+
+class LCG:
+    """The C tool's random generator: r = r * 25214903917 + 11 mod 2**48, 32 high bits out."""
+
+    def __init__(self, state: int):
+        self.state = state & MASK48
+
+    def next32(self) -> int:
+        self.state = (self.state * 25214903917 + 11) & MASK48
+        return self.state >> 16
+
+
+class ReferenceModel:
+    """Weights and tables of a tiny model, updated by the reference algorithm."""
+
+    def __init__(self, syn0, syn1, syn1neg, *, sg, hs, negative, cbow_mean, window, shrink_windows,
+                 keep_threshold=None, alias=None, huffman=None, sigmoid_table, compute_loss=True):
+        self.syn0, self.syn1, self.syn1neg = syn0, syn1, syn1neg
+        self.sg, self.hs, self.negative = sg, hs, negative
+        self.cbow_mean, self.window, self.shrink_windows = cbow_mean, window, shrink_windows
+        self.keep_threshold = keep_threshold
+        self.alias = alias
+        self.huffman = huffman
+        self.table = sigmoid_table
+        self.scale = np.float32(len(sigmoid_table) / (2 * MAX_EXP))
+        self.compute_loss = compute_loss
+        self.loss = 0.0
+        self.out_of_range = 0  # terms with |f| >= MAX_EXP (clamped or skipped)
+
+    def sigmoid(self, f: np.float32) -> np.float32:
+        return self.table[int((f + np.float32(MAX_EXP)) * self.scale)]
+
+    def output_update(self, v, u, label, alpha, neu1e, clamp):
+        """One (input, output, label) term; returns nothing, updates u and neu1e in place."""
+        f = np.float32(np.dot(v.astype(np.float64), u.astype(np.float64)))
+        if self.compute_loss:
+            x = (1.0 - 2.0 * label) * float(f)
+            self.loss += np.logaddexp(0.0, x)
+        if f >= MAX_EXP or f <= -MAX_EXP:
+            self.out_of_range += 1
+            if not clamp:
+                return
+            g = np.float32((label - (1.0 if f > 0 else 0.0)) * alpha)
+        else:
+            g = np.float32((np.float32(label) - self.sigmoid(f)) * alpha)
+        neu1e += g * u
+        u += g * v
+
+    def draw_noise(self, rng: LCG) -> int:
+        accept, other = self.alias
+        column = (rng.next32() * len(accept)) >> 32
+        return column if rng.next32() < accept[column] else int(other[column])
+
+    def output_layers(self, v, word, alpha, rng):
+        neu1e = np.zeros_like(v)
+        if self.hs:
+            points, codes, offsets = self.huffman
+            for p in range(offsets[word], offsets[word + 1]):
+                self.output_update(v, self.syn1[points[p]], 1.0 - codes[p], alpha, neu1e, clamp=False)
+        if self.negative:
+            noise = [self.draw_noise(rng) for _ in range(self.negative)]
+            self.output_update(v, self.syn1neg[word], 1.0, alpha, neu1e, clamp=True)
+            for target in noise:
+                if target != word:
+                    self.output_update(v, self.syn1neg[target], 0.0, alpha, neu1e, clamp=True)
+        return neu1e
+
+    def train_sentence(self, words, alpha_start, alpha_end, rng: LCG) -> int:
+        if self.keep_threshold is None:
+            kept = list(words)
+        else:
+            kept = [w for w in words if rng.next32() <= self.keep_threshold[w]]
+        n = len(kept)
+        slope = np.float32((np.float32(alpha_end) - np.float32(alpha_start)) / np.float32(n)) if n else 0
+        for i in range(n):
+            radius = self.window - (rng.next32() % self.window if self.shrink_windows else 0)
+            start, end = max(i - radius, 0), min(i + radius + 1, n)
+            alpha = np.float32(np.float32(alpha_start) + slope * np.float32(i))
+            if self.sg:
+                for j in range(start, end):
+                    if j != i:
+                        v = self.syn0[kept[j]]
+                        v += self.output_layers(v, kept[i], alpha, rng)
+            else:
+                context = [kept[j] for j in range(start, end) if j != i]
+                if not context:
+                    continue
+                neu1 = np.zeros(self.syn0.shape[1], dtype=np.float32)
+                for c in context:
+                    neu1 += self.syn0[c]
+                inverse = np.float32(1.0) / np.float32(len(context))
+                if self.cbow_mean:
+                    neu1 *= inverse
+                neu1e = self.output_layers(neu1, kept[i], alpha, rng)
+                if not self.cbow_mean:
+                    neu1e *= inverse
+                for c in context:
+                    self.syn0[c] += neu1e
+        return n

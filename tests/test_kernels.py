@@ -1,0 +1,134 @@
+"""The compiled kernels against the NumPy reference of the same update (tests/reference.py)."""
+
+import numpy as np
+import pytest
+
+from w2v import _core, vocab
+from reference import LCG, ReferenceModel
+
+COUNTS = np.array([40, 25, 18, 12, 9, 7, 5, 4, 3, 2, 2, 1], dtype=np.int64)
+SIZE = 8
+
+
+def make_weights(seed, scale=0.5):
+    rng = np.random.default_rng(seed)
+    vocab_size = len(COUNTS)
+    syn0 = rng.uniform(-scale, scale, (vocab_size, SIZE)).astype(np.float32)
+    syn1 = rng.uniform(-scale, scale, (vocab_size - 1, SIZE)).astype(np.float32)
+    syn1neg = rng.uniform(-scale, scale, (vocab_size, SIZE)).astype(np.float32)
+    return syn0, syn1, syn1neg
+
+
+def run_both(sg, hs, negative, cbow_mean=1, sample=0.05, shrink_windows=1, sentences=None,
+             alpha=(0.5, 0.1), seed=12345, scale=0.5):
+    """Train the same batch with the kernel and with the reference; return both results."""
+    if sentences is None:
+        rng = np.random.default_rng(7)
+        sentences = [rng.integers(0, len(COUNTS), size=n).astype(np.int32) for n in (30, 1, 17)]
+    keep = vocab.keep_thresholds(COUNTS, sample)
+    alias = vocab.noise_alias_table(COUNTS, 0.75)
+    huffman = vocab.huffman_tree(COUNTS)
+    settings = dict(sg=sg, hs=hs, negative=negative, cbow_mean=cbow_mean, window=3,
+                    shrink_windows=shrink_windows)
+
+    kernel_weights = make_weights(0, scale)
+    model = _core.TrainingModel(kernel_weights[0], kernel_weights[1] if hs else None,
+                                kernel_weights[2] if negative else None, keep, *alias, *huffman,
+                                compute_loss=1, **settings)
+    worker = _core.Worker(model, seed)
+    tokens = np.concatenate(sentences).astype(np.int32)
+    ends = np.cumsum([len(s) for s in sentences]).astype(np.int64)
+    effective, loss = worker.train_batch(tokens, ends, alpha[0], alpha[1])
+
+    ref_weights = make_weights(0, scale)
+    reference = ReferenceModel(*ref_weights, keep_threshold=keep, alias=alias, huffman=huffman,
+                               sigmoid_table=_core.sigmoid_table(), **settings)
+    rng = LCG(seed)
+    ref_effective, start = 0, 0
+    total = int(ends[-1])
+    span = np.float32(alpha[1]) - np.float32(alpha[0])
+    for sentence, end in zip(sentences, ends):
+        a0 = np.float32(alpha[0]) + span * np.float32(start) / np.float32(total)
+        a1 = np.float32(alpha[0]) + span * np.float32(end) / np.float32(total)
+        ref_effective += reference.train_sentence(sentence, a0, a1, rng)
+        start = int(end)
+    run_both.out_of_range = reference.out_of_range
+    return (kernel_weights, effective, loss, worker.rng_state), (ref_weights, ref_effective, reference.loss, rng.state)
+
+
+MODES = [
+    pytest.param(1, 0, 4, id="sg-neg"),
+    pytest.param(1, 1, 0, id="sg-hs"),
+    pytest.param(1, 1, 3, id="sg-hs+neg"),
+    pytest.param(0, 0, 4, id="cbow-neg"),
+    pytest.param(0, 1, 0, id="cbow-hs"),
+    pytest.param(0, 1, 3, id="cbow-hs+neg"),
+]
+
+
+@pytest.mark.parametrize("sg,hs,negative", MODES)
+def test_kernel_matches_reference(sg, hs, negative):
+    (weights, effective, loss, rng_state), (ref_weights, ref_effective, ref_loss, ref_rng) = run_both(sg, hs, negative)
+    assert rng_state == ref_rng, "the kernel drew a different number of random numbers"
+    assert effective == ref_effective
+    for name, got, expected in zip(("syn0", "syn1", "syn1neg"), weights, ref_weights):
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=2e-6, err_msg=name)
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    # The update really moved the weights (so the comparison is not trivially true).
+    assert not np.allclose(weights[0], make_weights(0)[0])
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_out_of_range_scores_match_reference(sg):
+    """Large weights push |f| past 6: negative sampling clamps, hierarchical softmax skips."""
+    (weights, _, loss, _), (ref_weights, _, ref_loss, _) = run_both(sg, 1, 3, scale=2.0 if sg else 4.0, alpha=(0.05, 0.01))
+    assert run_both.out_of_range > 20, "the test did not reach the clamped range"
+    for got, expected in zip(weights, ref_weights):
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+
+
+def test_cbow_sum_matches_reference():
+    (weights, *_), (ref_weights, *_) = run_both(0, 1, 3, cbow_mean=0)
+    for got, expected in zip(weights, ref_weights):
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=2e-6)
+
+
+def test_full_windows_and_no_subsampling_match_reference():
+    (weights, effective, _, rng_state), (ref_weights, ref_effective, _, ref_rng) = run_both(
+        1, 0, 4, sample=0, shrink_windows=0)
+    assert effective == ref_effective == 48
+    assert rng_state == ref_rng
+    for got, expected in zip(weights, ref_weights):
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=2e-6)
+
+
+def test_learning_rate_is_applied():
+    """With alpha = 0 nothing moves; the kernel must not update with a stale rate."""
+    (weights, *_), _ = run_both(1, 1, 3, alpha=(0.0, 0.0))
+    for got, original in zip(weights, make_weights(0)):
+        np.testing.assert_array_equal(got, original)
+
+
+def test_sigmoid_table():
+    table = _core.sigmoid_table()
+    x = (np.arange(1000) / 1000 * 2 - 1) * 6
+    np.testing.assert_allclose(table, 1 / (1 + np.exp(-x)), rtol=1e-6)
+
+
+def test_bad_batches_are_rejected():
+    syn0, _, syn1neg = make_weights(0)
+    model = _core.TrainingModel(syn0, None, syn1neg, None, *vocab.noise_alias_table(COUNTS, 0.75),
+                                None, None, None, sg=1, hs=0, negative=2, cbow_mean=1, window=2,
+                                shrink_windows=1, compute_loss=0)
+    worker = _core.Worker(model, 1)
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        worker.train_batch(np.array([0, 99], dtype=np.int32), np.array([2], dtype=np.int64), 0.1, 0.1)
+    with pytest.raises(ValueError, match="sentence_ends"):
+        worker.train_batch(np.array([0, 1], dtype=np.int32), np.array([3], dtype=np.int64), 0.1, 0.1)
+    with pytest.raises(ValueError):
+        worker.train_batch(np.array([0, 1], dtype=np.int64), np.array([2], dtype=np.int64), 0.1, 0.1)
+    with pytest.raises(ValueError, match="shape"):
+        _core.TrainingModel(syn0, None, syn1neg[:3], None, *vocab.noise_alias_table(COUNTS, 0.75),
+                            None, None, None, sg=1, hs=0, negative=2, cbow_mean=1, window=2,
+                            shrink_windows=1, compute_loss=0)
