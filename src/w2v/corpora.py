@@ -6,34 +6,11 @@ cut into consecutive sentences of at most ``max_sentence_length`` tokens; no tok
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import os
 from collections.abc import Iterator
-from typing import IO, BinaryIO, Union
+from typing import IO
 
-PathLike = Union[str, "os.PathLike[str]"]
-
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-
-
-def open_binary(path: PathLike) -> BinaryIO:
-    """Open ``path`` for reading bytes, decompressing ``.gz``, ``.bz2`` and ``.xz``.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.txt.gz")
-    >>> with gzip.open(path, "wb") as f:
-    ...     _ = f.write(b"hello world\\n")
-    >>> with open_binary(path) as f:
-    ...     f.read()
-    b'hello world\\n'
-    """
-    path = os.fspath(path)
-    opener = _OPENERS.get(os.path.splitext(path)[1].lower(), open)
-    return opener(path, "rb")
+from w2v.fileio import PathLike, open_binary
 
 
 def _chunks(tokens: list[str], max_length: int) -> Iterator[list[str]]:

@@ -1,0 +1,79 @@
+"""Small file helpers shared by every format: atomic writes and transparent decompression."""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import gzip
+import lzma
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import IO, BinaryIO, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def open_binary(path: PathLike) -> BinaryIO:
+    """Open ``path`` for reading bytes, decompressing ``.gz``, ``.bz2`` and ``.xz``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.txt.gz")
+    >>> with gzip.open(path, "wb") as f:
+    ...     _ = f.write(b"hello world\\n")
+    >>> with open_binary(path) as f:
+    ...     f.read()
+    b'hello world\\n'
+    """
+    path = os.fspath(path)
+    opener = _OPENERS.get(os.path.splitext(path)[1].lower(), open)
+    return opener(path, "rb")
+
+
+@contextlib.contextmanager
+def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
+    """Write ``path`` all or nothing: a crash or an exception leaves any old file intact.
+
+    The data goes to a temporary file in the same directory, is flushed to disk, and only
+    then renamed over ``path`` (an atomic replace on POSIX and Windows). With ``compress``,
+    a ``.gz``/``.bz2``/``.xz`` suffix compresses what is written.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.txt")
+    >>> with atomic_write(path) as f:
+    ...     _ = f.write(b"complete")
+    >>> open(path, "rb").read()
+    b'complete'
+    >>> try:
+    ...     with atomic_write(path) as f:
+    ...         _ = f.write(b"half")
+    ...         raise RuntimeError("crash mid-save")
+    ... except RuntimeError:
+    ...     pass
+    >>> open(path, "rb").read()
+    b'complete'
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(descriptor, "wb") as raw:
+            opener = _OPENERS.get(os.path.splitext(path)[1].lower()) if compress else None
+            if opener is None:
+                yield raw
+            else:
+                with opener(raw, "wb") as compressed:
+                    yield compressed
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
