@@ -28,12 +28,14 @@ class ReferenceModel:
     """Weights and tables of a tiny model, updated by the reference algorithm."""
 
     def __init__(self, syn0, syn1, syn1neg, *, sg, hs, negative, cbow_mean, window, shrink_windows,
-                 keep_threshold=None, alias=None, huffman=None, sigmoid_table, compute_loss=True):
+                 keep_threshold=None, alias=None, huffman=None, sigmoid_table, noise_rng=None,
+                 compute_loss=True):
         self.syn0, self.syn1, self.syn1neg = syn0, syn1, syn1neg
         self.sg, self.hs, self.negative = sg, hs, negative
         self.cbow_mean, self.window, self.shrink_windows = cbow_mean, window, shrink_windows
         self.keep_threshold = keep_threshold
         self.alias = alias
+        self.noise_rng = noise_rng  # noise words have their own stream (an LCG too)
         self.huffman = huffman
         self.table = sigmoid_table
         self.scale = np.float32(len(sigmoid_table) / (2 * MAX_EXP))
@@ -60,10 +62,10 @@ class ReferenceModel:
         neu1e += g * u
         u += g * v
 
-    def draw_noise(self, rng: LCG) -> int:
+    def draw_noise(self) -> int:
         accept, other = self.alias
-        column = (rng.next32() * len(accept)) >> 32
-        return column if rng.next32() < accept[column] else int(other[column])
+        column = (self.noise_rng.next32() * len(accept)) >> 32
+        return column if self.noise_rng.next32() < accept[column] else int(other[column])
 
     def output_layers(self, v, word, alpha, rng):
         neu1e = np.zeros_like(v)
@@ -72,7 +74,7 @@ class ReferenceModel:
             for p in range(offsets[word], offsets[word + 1]):
                 self.output_update(v, self.syn1[points[p]], 1.0 - codes[p], alpha, neu1e, clamp=False)
         if self.negative:
-            noise = [self.draw_noise(rng) for _ in range(self.negative)]
+            noise = [self.draw_noise() for _ in range(self.negative)]
             self.output_update(v, self.syn1neg[word], 1.0, alpha, neu1e, clamp=True)
             for target in noise:
                 if target != word:

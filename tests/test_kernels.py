@@ -42,7 +42,8 @@ def run_both(sg, hs, negative, cbow_mean=1, sample=0.05, shrink_windows=1, sente
 
     ref_weights = make_weights(0, scale)
     reference = ReferenceModel(*ref_weights, keep_threshold=keep, alias=alias, huffman=huffman,
-                               sigmoid_table=_core.sigmoid_table(), **settings)
+                               sigmoid_table=_core.sigmoid_table(),
+                               noise_rng=LCG(_core.noise_seed(seed)), **settings)
     rng = LCG(seed)
     ref_effective, start = 0, 0
     total = int(ends[-1])

@@ -15,6 +15,9 @@ cdef enum:
     # The sigmoid is read from a table over [-MAX_EXP, MAX_EXP], as in the C tool.
     SIGMOID_TABLE_SIZE = 1000
     MAX_EXP = 6
+    # Noise words are drawn this many at a time, so the rows of upcoming noise words can be
+    # prefetched while the current example is trained.
+    NOISE_BUFFER_SIZE = 256
 
 
 cdef struct ModelConfig:
@@ -34,11 +37,10 @@ cdef struct ModelConfig:
     # Frequent-word subsampling: keep a token of word w iff random32 <= keep_threshold[w].
     # NULL when sample == 0 (every token is kept and no random number is drawn).
     const uint32_t *keep_threshold
-    # Noise distribution for negative sampling as a Walker/Vose alias table over the vocabulary:
-    # column j = (random32 * vocab_size) >> 32; keep j iff random32 < alias_accept[j], else
-    # take alias_other[j].
-    const uint32_t *alias_accept
-    const int32_t *alias_other
+    # Noise distribution for negative sampling as a Walker/Vose alias table over the vocabulary,
+    # one (accept, other) pair of uint32 per column so a draw touches one cache line:
+    # column j = (random32 * vocab_size) >> 32; keep j iff random32 < alias[2j], else take alias[2j+1].
+    const uint32_t *alias
     # Huffman tree: the path of word w is hs_points[hs_offsets[w]:hs_offsets[w + 1]] (inner
     # node rows of syn1) with branch bits hs_codes[...] (label = 1 - code).
     const int32_t *hs_points
@@ -49,7 +51,10 @@ cdef struct ModelConfig:
 cdef struct WorkerState:
     # Everything one training thread owns. Scratch buffers are allocated by the Python side
     # (``Worker``) so the kernels never allocate.
-    uint64_t rng          # 48-bit linear congruential state, as in the C tool
+    uint64_t rng          # 48-bit LCG (as in the C tool) for subsampling and window sizes
+    uint64_t noise_rng    # a second LCG stream, for noise words only
+    int32_t *noise_buffer # NOISE_BUFFER_SIZE noise words drawn ahead from noise_rng
+    int noise_position    # next unused entry of noise_buffer
     real_t *neu1          # CBOW input (d floats)
     real_t *neu1e         # accumulated gradient of the input vector(s) (d floats)
     int32_t *noise_words  # the noise words drawn for one example (negative entries)

@@ -88,9 +88,24 @@ cdef inline void prefetch_row(const real_t *row, int size) noexcept nogil:
 cdef inline int32_t draw_noise_word(const ModelConfig *model, uint64_t *rng) noexcept nogil:
     """One draw from the noise distribution (count ** ns_exponent) via the alias table."""
     cdef uint64_t column = (<uint64_t>next_random(rng) * <uint64_t>model.vocab_size) >> 32
-    if next_random(rng) < model.alias_accept[column]:
-        return <int32_t>column
-    return model.alias_other[column]
+    cdef const uint32_t *entry = &model.alias[2 * column]
+    # Branch-free: the accept test is a coin flip the CPU cannot predict.
+    return <int32_t>column if next_random(rng) < entry[0] else <int32_t>entry[1]
+
+
+cdef inline void refill_noise(const ModelConfig *model, WorkerState *worker) noexcept nogil:
+    """Draw the next NOISE_BUFFER_SIZE noise words (independent loads, so misses overlap)."""
+    cdef int i
+    for i in range(NOISE_BUFFER_SIZE):
+        worker.noise_buffer[i] = draw_noise_word(model, &worker.noise_rng)
+    worker.noise_position = 0
+
+
+cdef inline int32_t next_noise_word(const ModelConfig *model, WorkerState *worker) noexcept nogil:
+    if worker.noise_position == NOISE_BUFFER_SIZE:
+        refill_noise(model, worker)
+    worker.noise_position += 1
+    return worker.noise_buffer[worker.noise_position - 1]
 
 
 cdef inline void output_update(const ModelConfig *model, WorkerState *worker,
@@ -138,21 +153,24 @@ cdef inline void negative_update(const ModelConfig *model, WorkerState *worker,
                                  real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
     """Negative sampling: the true word with label 1, then `negative` noise words with label 0.
 
-    A noise draw equal to the true word is skipped (as in the C tool and gensim). All draws
-    happen first so the noise rows can be prefetched while the true word is updated; the
-    random stream and the update order are those of the sequential algorithm.
+    A noise draw equal to the true word is skipped (as in the C tool and gensim). Noise words
+    come from their own random stream, drawn ahead in a buffer, so the rows of the *next*
+    example's noise words are prefetched while this example trains; the updates themselves
+    are exactly the sequential algorithm's.
     """
     cdef int size = model.size
-    cdef int i
+    cdef int i, ahead
     cdef int n_noise = 0
     cdef int32_t noise
     cdef int32_t *noise_words = worker.noise_words
     for i in range(model.negative):
-        noise = draw_noise_word(model, &worker.rng)
+        noise = next_noise_word(model, worker)
         if noise != word:
             noise_words[n_noise] = noise
             n_noise += 1
-            prefetch_row(&model.syn1neg[<int64_t>noise * size], size)
+    ahead = min(model.negative, NOISE_BUFFER_SIZE - worker.noise_position)
+    for i in range(ahead):
+        prefetch_row(&model.syn1neg[<int64_t>worker.noise_buffer[worker.noise_position + i] * size], size)
     output_update(model, worker, input_vector, &model.syn1neg[<int64_t>word * size],
                   1.0, alpha, True)
     for i in range(n_noise):
@@ -362,8 +380,8 @@ cdef class TrainingModel:
         cdef int64_t vocab_size = syn0.shape[0]
         cdef int size = syn0.shape[1]
         cdef const uint32_t[::1] keep_view
-        cdef const uint32_t[::1] accept_view
-        cdef const int32_t[::1] other_view
+        cdef const uint32_t[:, ::1] alias_view
+        alias = None
         cdef const int32_t[::1] points_view
         cdef const uint8_t[::1] codes_view
         cdef const int64_t[::1] offsets_view
@@ -391,14 +409,15 @@ cdef class TrainingModel:
             self.config.keep_threshold = &keep_view[0]
         if self.config.negative:
             self.config.syn1neg = _matrix_pointer(syn1neg, vocab_size, size, "syn1neg")
-            accept_view = alias_accept
-            other_view = alias_other
-            if accept_view.shape[0] != vocab_size or other_view.shape[0] != vocab_size:
+            if len(alias_accept) != vocab_size or len(alias_other) != vocab_size:
                 raise ValueError("the alias table must have one entry per word")
-            if vocab_size > 0 and (np.min(alias_other) < 0 or np.max(alias_other) >= vocab_size):
+            if np.min(alias_other) < 0 or np.max(alias_other) >= vocab_size:
                 raise ValueError("alias_other holds an index outside the vocabulary")
-            self.config.alias_accept = &accept_view[0]
-            self.config.alias_other = &other_view[0]
+            # Interleave (accept, other) so one draw reads one cache line.
+            alias = np.stack([np.asarray(alias_accept, dtype=np.uint32),
+                              np.asarray(alias_other, dtype=np.int32).view(np.uint32)], axis=1)
+            alias_view = alias
+            self.config.alias = &alias_view[0, 0]
         if hs:
             offsets_view = hs_offsets
             points_view = hs_points
@@ -415,12 +434,23 @@ cdef class TrainingModel:
                 self.config.hs_codes = &codes_view[0]
             self.config.hs_offsets = &offsets_view[0]
         # Keep every array alive as long as the C struct points into it.
-        self._arrays = (syn0, syn1, syn1neg, keep_threshold, alias_accept, alias_other,
+        self._arrays = (syn0, syn1, syn1neg, keep_threshold, alias,
                         hs_points, hs_codes, hs_offsets)
 
     @property
     def vocab_size(self):
         return self.config.vocab_size
+
+
+cpdef uint64_t noise_seed(uint64_t seed):
+    """The seed of a worker's noise-word stream, derived from its main seed.
+
+    Examples
+    --------
+    >>> noise_seed(1) != 1
+    True
+    """
+    return (seed * <uint64_t>0x9E3779B97F4A7C15ULL + <uint64_t>0x632BE59BD9B4E019ULL) & <uint64_t>0xFFFFFFFFFFFFULL
 
 
 cdef class Worker:
@@ -431,7 +461,8 @@ cdef class Worker:
     model : TrainingModel
         The shared weights and tables.
     seed : int
-        Seed of this thread's 48-bit LCG (only its low 48 bits are used).
+        Seed of this thread's 48-bit LCG (only its low 48 bits are used); the noise-word
+        stream is seeded with ``noise_seed(seed)``.
 
     Examples
     --------
@@ -443,13 +474,18 @@ cdef class Worker:
         cdef real_t[::1] neu1 = np.zeros(size, dtype=np.float32)
         cdef real_t[::1] neu1e = np.zeros(size, dtype=np.float32)
         cdef int32_t[::1] noise = np.zeros(max(model.config.negative, 1), dtype=np.int32)
+        cdef int32_t[::1] noise_buffer = np.zeros(NOISE_BUFFER_SIZE, dtype=np.int32)
         memset(&self.state, 0, sizeof(WorkerState))
         self.model = model
         self.state.rng = seed & <uint64_t>0xFFFFFFFFFFFFULL
+        self.state.noise_rng = noise_seed(seed)
         self.state.neu1 = &neu1[0]
         self.state.neu1e = &neu1e[0]
         self.state.noise_words = &noise[0]
-        self._buffers = {"neu1": neu1.base, "neu1e": neu1e.base, "noise": noise.base}
+        self.state.noise_buffer = &noise_buffer[0]
+        self.state.noise_position = NOISE_BUFFER_SIZE  # empty: the first draw refills it
+        self._buffers = {"neu1": neu1.base, "neu1e": neu1e.base, "noise": noise.base,
+                         "noise_buffer": noise_buffer.base}
         self.ensure_capacity(1024)
 
     cdef void ensure_capacity(self, int64_t n_tokens) except *:
