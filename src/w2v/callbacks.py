@@ -30,7 +30,7 @@ class Callback:
     ...         self.losses.append(model.get_latest_training_loss())
     >>> logger = EpochLogger()
     >>> sentences = [["cat", "sat", "on", "the", "mat"]] * 50
-    >>> model = Word2Vec(sentences, min_count=1, epochs=3, compute_loss=True,
+    >>> model = Word2Vec(sentences, min_count=1, sample=0, epochs=3, compute_loss=True,
     ...                  callbacks=[logger], workers=1)
     >>> len(logger.losses), all(loss > 0 for loss in logger.losses)
     (3, True)
