@@ -504,6 +504,16 @@ cdef class Worker:
         """The current state of this thread's random generator."""
         return self.state.rng
 
+    @property
+    def effective_words(self):
+        """Words kept by subsampling and trained on, since the tallies were last reset."""
+        return self.state.effective_words
+
+    @property
+    def loss(self):
+        """Training loss since the tallies were last reset (0.0 unless computing the loss)."""
+        return self.state.loss
+
     def train_batch(self, tokens, sentence_ends, double alpha_start, double alpha_end):
         """Train on a batch of sentences with the GIL released.
 

@@ -15,6 +15,7 @@ caller gives ``total_examples``, else in raw words against ``total_words``.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2v import _core, _vocab
+from w2v import _core, _corpusfile, _vocab
 
 logger = logging.getLogger(__name__)
 
@@ -243,4 +244,61 @@ def train_epoch_iterable(
     if error is not None:
         raise error
     stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def train_epoch_file(
+    path: str | os.PathLike,
+    table: _corpusfile.WordTable,
+    workers: list[_core.Worker],
+    schedule: LearningRateSchedule,
+    epoch: int,
+    total_words: int,
+    report_delay: float = 1.0,
+) -> EpochStats:
+    """Train one epoch over a plain-text file: each worker thread reads its own byte range.
+
+    The threads spend the whole epoch without the GIL; this thread only watches the shared
+    word counter to report progress, and stops them on KeyboardInterrupt.
+    """
+    size = os.path.getsize(path)
+    n = len(workers)
+    bounds = [size * i // n for i in range(n + 1)]
+    shared = np.zeros(2, dtype=np.int64)  # words read by all threads, stop flag
+    outcomes: list = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            outcomes[i] = _corpusfile.train_file_range(
+                workers[i], table, path, bounds[i], bounds[i + 1], schedule.start_alpha,
+                schedule.end_alpha, epoch, schedule.epochs, total_words, shared)
+        except BaseException as error:  # reported by the calling thread
+            shared[1] = 1
+            outcomes[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
+    reporter = ProgressReporter(epoch, schedule.epochs, report_delay)
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(timeout=report_delay)
+                done = int(shared[0])
+                reporter.update(done / total_words, done, schedule.alpha(epoch, done / total_words))
+    except BaseException:  # KeyboardInterrupt: ask the threads to stop, then re-raise
+        shared[1] = 1
+        for thread in threads:
+            thread.join()
+        raise
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    stats = EpochStats(epoch, seconds=time.perf_counter() - started)
+    for worker, (raw_words, sentences) in zip(workers, outcomes):
+        stats.raw_words += raw_words
+        stats.sentences += sentences
+        stats.effective_words += worker.effective_words
+        stats.loss += worker.loss
     return stats

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from w2v import _vocab
+from w2v import _corpusfile, _vocab
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,30 @@ def scan_corpus(
     logger.info("collected %i word types from a corpus of %i raw words and %i sentences",
                 len(counter), counter.total_words, counter.sentences)
     return CorpusScan(counter.counts(), counter.sentences, counter.total_words)
+
+
+def scan_corpus_file(path: str | os.PathLike, max_vocab_size: int | None = None,
+                     trim_rule: TrimRule | None = None) -> CorpusScan:
+    """Count every word of a plain-text file in one pass, in C (corpus_file mode).
+
+    Tokens are runs of non-whitespace bytes (ASCII whitespace only); a word that is not
+    valid UTF-8 keeps its bytes through ``surrogateescape``. Sentences are counted as
+    ``LineSentence`` yields them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "corpus.txt")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("a b a\\n\\nb c\\n")
+    >>> scan = scan_corpus_file(path)
+    >>> scan.counts, scan.sentences, scan.total_words
+    ({'a': 2, 'b': 2, 'c': 1}, 2, 5)
+    """
+    counts, sentences, total_words = _corpusfile.scan_corpus_file(path, max_vocab_size, trim_rule)
+    logger.info("collected %i word types from a corpus file of %i raw words and %i sentences",
+                len(counts), total_words, sentences)
+    return CorpusScan(counts, sentences, total_words)
 
 
 def effective_min_count(counts: dict[str, int], min_count: int, max_final_vocab: int | None) -> int:

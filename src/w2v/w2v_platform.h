@@ -1,6 +1,10 @@
-/* Small portability shims for the kernels. */
+/* Small portability shims for the kernels and the corpus-file reader. */
 #ifndef W2V_PLATFORM_H
 #define W2V_PLATFORM_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 /* Ask the CPU to start loading a cache line we will read soon (a no-op where unsupported). */
 #if defined(__GNUC__) || defined(__clang__)
@@ -14,6 +18,38 @@
 
 #ifndef W2V_COMPILE_ARGS
 #define W2V_COMPILE_ARGS ""
+#endif
+
+/* Open a file for reading bytes. The path is UTF-8 on Windows (converted to UTF-16 for
+   _wfopen, so any file name works) and the file system's bytes elsewhere. */
+#ifdef _WIN32
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+static FILE *w2v_fopen(const char *path) {
+    int length = MultiByteToWideChar(CP_UTF8, 0, path, -1, NULL, 0);
+    wchar_t *wide;
+    FILE *file;
+    if (length <= 0) return NULL;
+    wide = (wchar_t *)malloc(sizeof(wchar_t) * (size_t)length);
+    if (wide == NULL) return NULL;
+    MultiByteToWideChar(CP_UTF8, 0, path, -1, wide, length);
+    file = _wfopen(wide, L"rb");
+    free(wide);
+    return file;
+}
+static int w2v_fseek(FILE *file, int64_t offset) { return _fseeki64(file, offset, SEEK_SET); }
+static int64_t w2v_atomic_add(int64_t *target, int64_t value) {
+    return (int64_t)InterlockedExchangeAdd64((volatile LONG64 *)target, (LONG64)value);
+}
+static int64_t w2v_atomic_load(const int64_t *target) { return *(const volatile int64_t *)target; }
+#else
+#include <sys/types.h>
+static FILE *w2v_fopen(const char *path) { return fopen(path, "rb"); }
+static int w2v_fseek(FILE *file, int64_t offset) { return fseeko(file, (off_t)offset, SEEK_SET); }
+static int64_t w2v_atomic_add(int64_t *target, int64_t value) {
+    return __atomic_fetch_add(target, value, __ATOMIC_RELAXED);
+}
+static int64_t w2v_atomic_load(const int64_t *target) { return __atomic_load_n(target, __ATOMIC_RELAXED); }
 #endif
 
 #endif

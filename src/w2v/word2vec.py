@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from w2v import _core, _vocab, vocab
+from w2v import _core, _corpusfile, _vocab, vocab
 from w2v.callbacks import Callback
-from w2v.corpora import LineSentence
 from w2v.keyedvectors import KeyedVectors
-from w2v.training import EpochStats, EpochTarget, LearningRateSchedule, make_workers, train_epoch_iterable
+from w2v.training import (EpochStats, EpochTarget, LearningRateSchedule, make_workers, train_epoch_file,
+                          train_epoch_iterable)
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,18 @@ def _check_iterable_corpus(corpus: Any, passes: int) -> None:
             f"{passes} passes over it (the vocabulary scan and each epoch); pass a list or a "
             "restartable iterable such as w2v.LineSentence, or an object whose __iter__ "
             "starts a new pass")
+
+
+def _check_corpus_file(path: PathLike) -> str:
+    """The path of a readable, uncompressed corpus file, or a clear error."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"corpus_file not found: {path!r}")
+    if path.lower().endswith((".gz", ".bz2", ".xz", ".zip")):
+        raise ValueError(
+            f"corpus_file {path!r} is compressed; corpus_file mode reads byte ranges of a plain "
+            "text file in parallel. Decompress it, or pass sentences=w2v.LineSentence(path)")
+    return path
 
 
 class Word2Vec:
@@ -264,8 +276,13 @@ class Word2Vec:
         (['a', 'b'], 3)
         """
         trim_rule = trim_rule if trim_rule is not None else self.trim_rule
-        corpus = self._corpus(corpus_iterable, corpus_file)
-        scan = vocab.scan_corpus(corpus, self.max_vocab_size, trim_rule, progress_per)
+        if (corpus_iterable is None) == (corpus_file is None):
+            raise TypeError("give exactly one of corpus_iterable (sentences) or corpus_file")
+        if corpus_file is not None:
+            scan = vocab.scan_corpus_file(_check_corpus_file(corpus_file), self.max_vocab_size, trim_rule)
+        else:
+            _check_iterable_corpus(corpus_iterable, passes=1)
+            scan = vocab.scan_corpus(corpus_iterable, self.max_vocab_size, trim_rule, progress_per)
         if scan.total_words == 0:
             raise ValueError("the corpus is empty: it holds no tokens")
         self.corpus_count = scan.sentences
@@ -329,16 +346,6 @@ class Word2Vec:
         return self._tables
 
     # ------------------------------------------------------------------ training
-
-    def _corpus(self, corpus_iterable: Corpus | None, corpus_file: PathLike | None) -> Corpus:
-        if (corpus_iterable is None) == (corpus_file is None):
-            raise TypeError("give exactly one of corpus_iterable (sentences) or corpus_file")
-        if corpus_file is not None:
-            if not os.path.isfile(corpus_file):
-                raise FileNotFoundError(f"corpus_file not found: {os.fspath(corpus_file)!r}")
-            return LineSentence(corpus_file)
-        _check_iterable_corpus(corpus_iterable, passes=1)
-        return corpus_iterable
 
     def _training_model(self, compute_loss: bool) -> _core.TrainingModel:
         tables = self._training_tables()
@@ -413,17 +420,32 @@ class Word2Vec:
             raise ValueError(
                 "train() needs total_examples= or total_words= to schedule the learning rate; "
                 "for the corpus given to build_vocab use total_examples=model.corpus_count")
-        corpus = self._corpus(corpus_iterable, corpus_file)
-        if corpus_iterable is not None:
+        if (corpus_iterable is None) == (corpus_file is None):
+            raise TypeError("give exactly one of corpus_iterable (sentences) or corpus_file")
+        if corpus_file is not None:
+            corpus_file = _check_corpus_file(corpus_file)
+            if not total_words:
+                raise ValueError("corpus_file training measures progress in words: pass "
+                                 "total_words= (model.corpus_total_words for the file given to build_vocab)")
+        else:
             _check_iterable_corpus(corpus_iterable, passes=epochs)
         compute_loss = self.compute_loss if compute_loss is None else bool(compute_loss)
         callbacks = self.callbacks if callbacks is None else tuple(callbacks)
         schedule = LearningRateSchedule(self.alpha if start_alpha is None else start_alpha,
                                         self.min_alpha if end_alpha is None else end_alpha, epochs)
-        target = EpochTarget(total_examples, total_words)
+        target = EpochTarget(None, total_words) if corpus_file is not None else EpochTarget(total_examples, total_words)
         model = self._training_model(compute_loss)
         workers = make_workers(model, self.workers, self.seed, self.train_count)
         self.train_count += 1
+        if corpus_file is not None:
+            table = _corpusfile.WordTable.from_words(self.wv.index_to_key)
+
+            def run_epoch(epoch: int) -> EpochStats:
+                return train_epoch_file(corpus_file, table, workers, schedule, epoch, total_words, report_delay)
+        else:
+            def run_epoch(epoch: int) -> EpochStats:
+                return train_epoch_iterable(corpus_iterable, self.wv.key_to_index, workers, schedule, epoch,
+                                            target, self.batch_words, queue_factor, report_delay)
         logger.info("training on %i words with %i workers: vector_size=%i sg=%i hs=%i negative=%i "
                     "window=%i sample=%g epochs=%i alpha=%g", len(self.wv), self.workers,
                     self.vector_size, self.sg, self.hs, self.negative, self.window, self.sample,
@@ -436,8 +458,7 @@ class Word2Vec:
                 self.epoch = epoch
                 for callback in callbacks:
                     callback.on_epoch_begin(self)
-                stats = train_epoch_iterable(corpus, self.wv.key_to_index, workers, schedule, epoch,
-                                             target, self.batch_words, queue_factor, report_delay)
+                stats = run_epoch(epoch)
                 self._finish_epoch(stats, target, compute_loss)
                 effective_total += stats.effective_words
                 raw_total += stats.raw_words

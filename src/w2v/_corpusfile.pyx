@@ -1,0 +1,533 @@
+# cython: language_level=3
+"""corpus_file mode: count and train straight from a plain-text file, in C, without the GIL.
+
+A *token* is a maximal run of bytes that are not ASCII whitespace (space, \\t, \\n, \\v, \\f,
+\\r); a *sentence* is the tokens of one line, cut every MAX_SENTENCE_LENGTH tokens (as
+``LineSentence`` does). Invalid UTF-8 is just bytes: it never drops or merges tokens, and
+vocabulary keys decode it with ``surrogateescape`` so the bytes round-trip.
+
+For training, the file is split into one byte range per worker thread. A token belongs to
+the range holding its first byte, so every token is trained exactly once per epoch (gensim
+cuts at raw byte offsets and trains some text twice and some never). All threads add the
+words they read to one shared counter, and the learning rate follows that global progress.
+"""
+
+cimport cython
+from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdio cimport FILE, fclose, ferror, fread
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcmp, memcpy, memmove, memset
+
+from w2v._core cimport ModelConfig, Worker, WorkerState, real_t, train_sentence
+
+import os
+import sys
+
+import numpy as np
+
+cdef extern from "w2v_platform.h" nogil:
+    FILE *w2v_fopen(const char *path)
+    int w2v_fseek(FILE *file, int64_t offset)
+    int64_t w2v_atomic_add(int64_t *target, int64_t value)
+    int64_t w2v_atomic_load(const int64_t *target)
+
+cdef enum:
+    MAX_SENTENCE_LENGTH = 10000
+    READ_BUFFER_SIZE = 1 << 20
+
+# What read_token found.
+cdef enum:
+    TOKEN = 0
+    NEWLINE = 1
+    END = 2
+    FAILED = 3
+
+# Slots of the int64 array shared by the threads of one epoch.
+cdef enum:
+    SHARED_WORDS = 0   # raw words read so far this epoch, by all threads
+    SHARED_STOP = 1    # set to 1 to ask every thread to stop
+
+
+cdef inline bint is_space(unsigned char c) noexcept nogil:
+    return c == 32 or (c >= 9 and c <= 13)
+
+
+cdef inline uint64_t fnv1a(const char *data, int64_t length) noexcept nogil:
+    cdef uint64_t h = <uint64_t>0xCBF29CE484222325ULL
+    cdef int64_t i
+    for i in range(length):
+        h = (h ^ <unsigned char>data[i]) * <uint64_t>0x100000001B3ULL
+    return h
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokeniser: buffered reading of one byte range
+# ---------------------------------------------------------------------------------------------
+
+cdef struct TokenReader:
+    FILE *file
+    unsigned char *buffer
+    int64_t buffer_length
+    int64_t buffer_position
+    int64_t position        # file offset of buffer[buffer_position]
+    int64_t end             # tokens that start at or after `end` belong to the next range
+    char *token
+    int64_t token_length
+    int64_t token_capacity
+    bint at_eof
+
+
+cdef int open_reader(TokenReader *reader, const char *path, int64_t start, int64_t end) noexcept nogil:
+    """Open `path` at `start`, skipping the tail of a token that began before it. 0 on success."""
+    cdef unsigned char previous
+    memset(reader, 0, sizeof(TokenReader))
+    reader.file = w2v_fopen(path)
+    reader.buffer = <unsigned char *>malloc(READ_BUFFER_SIZE)
+    reader.token_capacity = 256
+    reader.token = <char *>malloc(reader.token_capacity)
+    reader.end = end
+    if reader.file == NULL or reader.buffer == NULL or reader.token == NULL:
+        return -1
+    if start > 0:
+        if w2v_fseek(reader.file, start - 1) != 0 or fread(&previous, 1, 1, reader.file) != 1:
+            return -1
+        reader.position = start
+        if not is_space(previous):
+            # We start inside a token: it belongs to the previous range.
+            while True:
+                if reader.buffer_position == reader.buffer_length and fill_buffer(reader) != 0:
+                    return 0
+                if is_space(reader.buffer[reader.buffer_position]):
+                    return 0
+                reader.buffer_position += 1
+                reader.position += 1
+    return 0
+
+
+cdef void close_reader(TokenReader *reader) noexcept nogil:
+    if reader.file != NULL:
+        fclose(reader.file)
+    free(reader.buffer)
+    free(reader.token)
+    reader.file = NULL
+    reader.buffer = NULL
+    reader.token = NULL
+
+
+cdef inline int fill_buffer(TokenReader *reader) noexcept nogil:
+    """Read the next block; 1 at end of file (or on a read error), else 0."""
+    if reader.at_eof:
+        return 1
+    reader.buffer_length = fread(reader.buffer, 1, READ_BUFFER_SIZE, reader.file)
+    reader.buffer_position = 0
+    if reader.buffer_length == 0:
+        reader.at_eof = True
+        return 1
+    return 0
+
+
+cdef int read_token(TokenReader *reader) noexcept nogil:
+    """The next TOKEN (in reader.token), NEWLINE, END of the range or file, or FAILED."""
+    cdef unsigned char c
+    cdef char *grown
+    reader.token_length = 0
+    while True:
+        if reader.buffer_position == reader.buffer_length and fill_buffer(reader) != 0:
+            if reader.file != NULL and ferror(reader.file):
+                return FAILED
+            return TOKEN if reader.token_length > 0 else END
+        c = reader.buffer[reader.buffer_position]
+        if is_space(c):
+            if reader.token_length > 0:
+                return TOKEN  # leave the delimiter: a newline is reported next time
+            reader.buffer_position += 1
+            reader.position += 1
+            if c == 10:
+                return NEWLINE
+            continue
+        if reader.token_length == 0 and reader.end >= 0 and reader.position >= reader.end:
+            return END
+        if reader.token_length == reader.token_capacity:
+            grown = <char *>realloc(reader.token, 2 * reader.token_capacity)
+            if grown == NULL:
+                return FAILED
+            reader.token = grown
+            reader.token_capacity *= 2
+        reader.token[reader.token_length] = <char>c
+        reader.token_length += 1
+        reader.buffer_position += 1
+        reader.position += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# A hash table from token bytes to an int64 (a count while scanning, a row while training)
+# ---------------------------------------------------------------------------------------------
+
+cdef struct TableEntry:
+    int64_t offset     # of the word's bytes in the pool
+    int64_t value
+    uint64_t hash
+    int64_t length
+
+
+cdef class WordTable:
+    """Open-addressing hash table of byte strings, in insertion order, usable without the GIL.
+
+    Examples
+    --------
+    >>> table = WordTable.from_words(["cat", "dog"])
+    >>> table.lookup("dog"), table.lookup("cow"), len(table)
+    (1, -1, 2)
+    """
+
+    cdef char *pool
+    cdef int64_t pool_size
+    cdef int64_t pool_capacity
+    cdef TableEntry *entries
+    cdef int64_t size
+    cdef int64_t capacity
+    cdef int64_t *slots
+    cdef int64_t slot_mask
+    cdef object trim_rule
+    cdef bint has_trim_rule
+
+    def __cinit__(self, int64_t expected=1024):
+        cdef int64_t slots = 16
+        self.capacity = max(expected, 16)
+        while slots < 2 * self.capacity:
+            slots *= 2
+        self.pool_capacity = 8 * self.capacity
+        self.pool = <char *>malloc(self.pool_capacity)
+        self.entries = <TableEntry *>malloc(self.capacity * sizeof(TableEntry))
+        self.slots = <int64_t *>malloc(slots * sizeof(int64_t))
+        if self.pool == NULL or self.entries == NULL or self.slots == NULL:
+            raise MemoryError("cannot allocate the word table")
+        self.slot_mask = slots - 1
+        memset(self.slots, 0xFF, slots * sizeof(int64_t))  # every slot -1: empty
+
+    def __dealloc__(self):
+        free(self.pool)
+        free(self.entries)
+        free(self.slots)
+
+    def __len__(self):
+        return self.size
+
+    @staticmethod
+    def from_words(words):
+        """A table mapping each word (str, encoded as UTF-8 with surrogateescape) to its index."""
+        cdef WordTable table = WordTable(len(words))
+        cdef bytes encoded
+        cdef int64_t index
+        for index, word in enumerate(words):
+            encoded = encode_word(word)
+            if table.find(encoded, len(encoded), fnv1a(encoded, len(encoded))) >= 0:
+                continue  # two keys with the same bytes: the first (more frequent) wins
+            if table.insert(encoded, len(encoded), fnv1a(encoded, len(encoded)), index) < 0:
+                raise MemoryError("cannot grow the word table")
+        return table
+
+    def lookup(self, word):
+        """The value stored for `word` (str or bytes), or -1."""
+        cdef bytes encoded = word if isinstance(word, bytes) else encode_word(word)
+        cdef int64_t entry = self.find(encoded, len(encoded), fnv1a(encoded, len(encoded)))
+        return self.entries[entry].value if entry >= 0 else -1
+
+    def counts(self):
+        """All entries as a dict str -> value, in insertion order."""
+        cdef int64_t i
+        return {self.pool[self.entries[i].offset:self.entries[i].offset + self.entries[i].length]
+                .decode("utf-8", "surrogateescape"): self.entries[i].value for i in range(self.size)}
+
+    cdef inline int64_t find(self, const char *word, int64_t length, uint64_t hash) noexcept nogil:
+        """The entry holding `word`, or -1."""
+        cdef int64_t slot = hash & self.slot_mask
+        cdef int64_t entry
+        while True:
+            entry = self.slots[slot]
+            if entry < 0:
+                return -1
+            if (self.entries[entry].hash == hash and self.entries[entry].length == length
+                    and memcmp(self.pool + self.entries[entry].offset, word, length) == 0):
+                return entry
+            slot = (slot + 1) & self.slot_mask
+
+    cdef int64_t insert(self, const char *word, int64_t length, uint64_t hash, int64_t value) noexcept nogil:
+        """Add a word known to be absent; its entry, or -1 when memory runs out."""
+        cdef int64_t entry = self.size
+        if self.reserve(length) != 0:
+            return -1
+        memcpy(self.pool + self.pool_size, word, length)
+        self.entries[entry].offset = self.pool_size
+        self.entries[entry].length = length
+        self.entries[entry].hash = hash
+        self.entries[entry].value = value
+        self.pool_size += length
+        self.size += 1
+        self.place(entry)
+        return entry
+
+    cdef inline void place(self, int64_t entry) noexcept nogil:
+        cdef int64_t slot = self.entries[entry].hash & self.slot_mask
+        while self.slots[slot] >= 0:
+            slot = (slot + 1) & self.slot_mask
+        self.slots[slot] = entry
+
+    cdef int reserve(self, int64_t length) noexcept nogil:
+        """Room for one more entry of `length` bytes (growing and rehashing). 0 on success."""
+        cdef char *pool
+        cdef TableEntry *entries
+        cdef int64_t *slots
+        cdef int64_t i, n_slots
+        while self.pool_size + length > self.pool_capacity:
+            pool = <char *>realloc(self.pool, 2 * self.pool_capacity + length)
+            if pool == NULL:
+                return -1
+            self.pool = pool
+            self.pool_capacity = 2 * self.pool_capacity + length
+        if self.size == self.capacity:
+            entries = <TableEntry *>realloc(self.entries, 2 * self.capacity * sizeof(TableEntry))
+            if entries == NULL:
+                return -1
+            self.entries = entries
+            self.capacity *= 2
+        if 2 * (self.size + 1) > self.slot_mask + 1:
+            n_slots = 2 * (self.slot_mask + 1)
+            slots = <int64_t *>realloc(self.slots, n_slots * sizeof(int64_t))
+            if slots == NULL:
+                return -1
+            self.slots = slots
+            self.slot_mask = n_slots - 1
+            self.rehash()
+        return 0
+
+    cdef void rehash(self) noexcept nogil:
+        cdef int64_t i
+        memset(self.slots, 0xFF, (self.slot_mask + 1) * sizeof(int64_t))
+        for i in range(self.size):
+            self.place(i)
+
+    cdef void prune(self, int64_t min_count) noexcept nogil:
+        """Drop entries whose value (count) is below `min_count`, unless trim_rule keeps them."""
+        cdef int64_t i, kept = 0, pool_size = 0
+        cdef bint keep
+        for i in range(self.size):
+            if not self.has_trim_rule:
+                keep = self.entries[i].value >= min_count
+            else:
+                with gil:
+                    keep = self.keep_by_rule(i, min_count)
+            if keep:
+                memmove(self.pool + pool_size, self.pool + self.entries[i].offset, self.entries[i].length)
+                self.entries[i].offset = pool_size
+                pool_size += self.entries[i].length
+                self.entries[kept] = self.entries[i]
+                kept += 1
+        self.size = kept
+        self.pool_size = pool_size
+        self.rehash()
+
+    cdef bint keep_by_rule(self, int64_t entry, int64_t min_count) except -1:
+        from w2v.vocab import keep_word
+        word = self.pool[self.entries[entry].offset:self.entries[entry].offset + self.entries[entry].length]
+        return keep_word(word.decode("utf-8", "surrogateescape"), self.entries[entry].value,
+                         min_count, self.trim_rule)
+
+
+cdef bytes encode_word(str word):
+    """A vocabulary key as the bytes it has in a corpus file."""
+    try:
+        return word.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return word.encode("utf-8", "surrogatepass")
+
+
+def encoded_path(path):
+    """`path` as the bytes w2v_fopen expects (UTF-8 on Windows, file-system bytes elsewhere)."""
+    if sys.platform == "win32":
+        return os.fspath(path).encode("utf-8")
+    return os.fsencode(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting (build_vocab) and training (one byte range per thread)
+# ---------------------------------------------------------------------------------------------
+
+def scan_corpus_file(path, max_vocab_size=None, trim_rule=None):
+    """Count the words of a text file in one pass, in C.
+
+    Returns
+    -------
+    (counts, sentences, total_words)
+        counts is a dict word -> count in first-seen order; sentences counts lines with a
+        token, long lines counting once per MAX_SENTENCE_LENGTH tokens, as ``LineSentence``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "corpus.txt")
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(b"a b\\r\\n\\n  b c\\t\\xff")
+    >>> scan_corpus_file(path)
+    ({'a': 1, 'b': 2, 'c': 1, '\\udcff': 1}, 2, 5)
+    """
+    cdef bytes raw_path = encoded_path(path)
+    cdef const char *c_path = raw_path
+    cdef WordTable table = WordTable(1 << 16)
+    cdef TokenReader reader
+    cdef int kind = NEWLINE
+    cdef int64_t sentences = 0, total_words = 0, in_sentence = 0, entry, min_reduce = 1
+    cdef int64_t limit = max_vocab_size or 0
+    cdef uint64_t hash
+    cdef bint failed = False
+    table.trim_rule = trim_rule
+    table.has_trim_rule = trim_rule is not None
+    memset(&reader, 0, sizeof(TokenReader))
+    with nogil:
+        if open_reader(&reader, c_path, 0, -1) != 0:
+            failed = True
+        while not failed:
+            kind = read_token(&reader)
+            if kind == TOKEN:
+                total_words += 1
+                in_sentence += 1
+                hash = fnv1a(reader.token, reader.token_length)
+                entry = table.find(reader.token, reader.token_length, hash)
+                if entry >= 0:
+                    table.entries[entry].value += 1
+                elif table.insert(reader.token, reader.token_length, hash, 1) < 0:
+                    failed = True
+                if limit and table.size > limit:
+                    table.prune(min_reduce)
+                    min_reduce += 1
+            if in_sentence and (kind != TOKEN or in_sentence == MAX_SENTENCE_LENGTH):
+                sentences += 1
+                in_sentence = 0
+            if kind == END or kind == FAILED:
+                failed = kind == FAILED
+                break
+        close_reader(&reader)
+    if failed:
+        raise OSError(f"cannot read corpus_file {os.fspath(path)!r}")
+    return table.counts(), sentences, total_words
+
+
+cdef inline real_t scheduled_alpha(double start_alpha, double end_alpha, int epoch, int epochs,
+                                   int64_t words_done, int64_t total_words) noexcept nogil:
+    """Linear decay over all epochs, as ``training.LearningRateSchedule.alpha``."""
+    cdef double epoch_progress = min(1.0, words_done / <double>total_words)
+    return <real_t>(start_alpha - (start_alpha - end_alpha) * (epoch + epoch_progress) / epochs)
+
+
+def train_file_range(Worker worker, WordTable table, path, int64_t start, int64_t end,
+                     double start_alpha, double end_alpha, int epoch, int epochs,
+                     int64_t total_words, int64_t[::1] shared):
+    """Train on the tokens whose first byte lies in [start, end) of `path`, without the GIL.
+
+    Parameters
+    ----------
+    worker : Worker
+        This thread's state (its tallies are reset first).
+    table : WordTable
+        Token bytes -> vocabulary row.
+    start, end : int
+        The byte range.
+    start_alpha, end_alpha, epoch, epochs, total_words
+        The learning-rate schedule: alpha falls linearly over ``epochs`` passes of
+        ``total_words`` raw words each, measured by the shared counter.
+    shared : numpy.ndarray
+        int64[2] shared by the epoch's threads: words read so far (added atomically), and a
+        stop flag.
+
+    Returns
+    -------
+    (raw_words, sentences)
+        Tokens read and sentences trained; effective words and loss are in the worker.
+    """
+    cdef bytes raw_path = encoded_path(path)
+    cdef const char *c_path = raw_path
+    cdef WorkerState *state = &worker.state
+    cdef const ModelConfig *config = &worker.model.config
+    cdef TokenReader reader
+    cdef int32_t *words = NULL
+    cdef int kind
+    cdef int64_t n_words = 0, sentence_raw = 0, raw_words = 0, sentences = 0, entry, before
+    cdef int64_t *shared_words = &shared[SHARED_WORDS]
+    cdef int64_t *stop = &shared[SHARED_STOP]
+    cdef bint failed = False
+    if total_words < 1:
+        raise ValueError("total_words must be >= 1")
+    worker.ensure_capacity(MAX_SENTENCE_LENGTH)
+    memset(&reader, 0, sizeof(TokenReader))
+    state.loss = 0.0
+    state.effective_words = 0
+    with nogil:
+        words = <int32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(int32_t))
+        failed = words == NULL or open_reader(&reader, c_path, start, end) != 0
+        while not failed:
+            kind = read_token(&reader)
+            if kind == TOKEN:
+                sentence_raw += 1
+                entry = table.find(reader.token, reader.token_length,
+                                   fnv1a(reader.token, reader.token_length))
+                if entry >= 0:
+                    words[n_words] = <int32_t>table.entries[entry].value
+                    n_words += 1
+            if sentence_raw and (kind != TOKEN or sentence_raw == MAX_SENTENCE_LENGTH):
+                before = w2v_atomic_add(shared_words, sentence_raw)
+                train_sentence(config, state, words, n_words,
+                               scheduled_alpha(start_alpha, end_alpha, epoch, epochs, before, total_words),
+                               scheduled_alpha(start_alpha, end_alpha, epoch, epochs,
+                                               before + sentence_raw, total_words))
+                raw_words += sentence_raw
+                sentences += 1
+                sentence_raw = 0
+                n_words = 0
+                if w2v_atomic_load(stop):
+                    break
+            if kind == END or kind == FAILED:
+                failed = kind == FAILED
+                break
+        close_reader(&reader)
+        free(words)
+    if failed:
+        raise OSError(f"cannot read corpus_file {os.fspath(path)!r}")
+    return raw_words, sentences
+
+
+def range_tokens(path, int64_t start, int64_t end):
+    """The tokens that the reader of byte range [start, end) sees, grouped in sentences.
+
+    This is the exact tokenisation ``train_file_range`` trains on; it exists so tests (and
+    curious users) can check that consecutive ranges cover a file exactly once.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "corpus.txt")
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(b"alpha beta\\ngamma")
+    >>> range_tokens(path, 0, 3), range_tokens(path, 3, 100)
+    ([[b'alpha']], [[b'beta'], [b'gamma']])
+    """
+    cdef bytes raw_path = encoded_path(path)
+    cdef TokenReader reader
+    cdef int kind
+    sentences, sentence = [], []
+    memset(&reader, 0, sizeof(TokenReader))
+    try:
+        if open_reader(&reader, raw_path, start, end) != 0:
+            raise OSError(f"cannot read {os.fspath(path)!r}")
+        while True:
+            kind = read_token(&reader)
+            if kind == FAILED:
+                raise OSError(f"cannot read {os.fspath(path)!r}")
+            if kind == TOKEN:
+                sentence.append(reader.token[:reader.token_length])
+            if sentence and (kind != TOKEN or len(sentence) == MAX_SENTENCE_LENGTH):
+                sentences.append(sentence)
+                sentence = []
+            if kind == END:
+                return sentences
+    finally:
+        close_reader(&reader)
