@@ -184,6 +184,24 @@ def test_corpus_errors_reach_the_caller_without_hanging(sentences):
         model.train(Broken(), total_examples=len(sentences), epochs=1)
 
 
+def test_progress_bar_shows_epochs_and_speed(sentences, capsys):
+    pytest.importorskip("tqdm")
+    model = Word2Vec(vector_size=8, min_count=1, workers=1)
+    model.build_vocab(sentences)
+    model.train(sentences, total_examples=len(sentences), epochs=2, progress_bar=True, report_delay=0)
+    err = capsys.readouterr().err
+    assert "2.00/2 epochs" in err and "words/s" in err
+
+
+def test_progress_bar_without_tqdm_falls_back_to_logging(sentences, monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # makes "import tqdm" fail
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    model = Word2Vec(vector_size=8, min_count=1, workers=1)
+    model.build_vocab(sentences)
+    model.train(sentences, total_examples=len(sentences), epochs=1, progress_bar=True)
+    assert any("needs tqdm" in record.getMessage() for record in caplog.records)
+
+
 def test_progress_is_logged(sentences, caplog):
     caplog.set_level("INFO", logger="w2v")
     Word2Vec(sentences, vector_size=8, min_count=1, epochs=1, workers=1)

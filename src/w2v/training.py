@@ -103,16 +103,33 @@ class _Batch:
 
 
 class ProgressReporter:
-    """Logs progress at most every ``report_delay`` seconds: % done, words/s, alpha, ETA."""
+    """Reports progress at most every ``report_delay`` seconds: % done, words/s, alpha, ETA.
 
-    def __init__(self, epoch: int, epochs: int, report_delay: float):
-        self.epoch = epoch
+    Progress goes to the ``w2v.training`` logger, and to a tqdm progress bar over all epochs
+    when ``progress_bar`` is true and tqdm is installed (``pip install "w2v[progress]"``).
+    """
+
+    def __init__(self, epochs: int, report_delay: float = 1.0, progress_bar: bool = False):
         self.epochs = epochs
         self.report_delay = report_delay
-        self.started = time.perf_counter()
-        self.last_report = self.started
+        self.epoch = 0
+        self.started = self.last_report = time.perf_counter()
+        self.bar = None
+        if progress_bar:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                logger.warning("progress_bar=True needs tqdm (pip install tqdm); logging progress instead")
+            else:
+                self.bar = tqdm(total=epochs, unit="epoch", dynamic_ncols=True,
+                                bar_format="{l_bar}{bar}| {n:.2f}/{total} epochs [{elapsed}<{remaining}{postfix}]")
+
+    def start_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.started = self.last_report = time.perf_counter()
 
     def update(self, progress: float, raw_words: int, alpha: float) -> None:
+        """Report that ``progress`` (0..1) of the epoch is done after ``raw_words`` words."""
         now = time.perf_counter()
         if now - self.last_report < self.report_delay:
             return
@@ -122,6 +139,18 @@ class ProgressReporter:
         remaining = elapsed * (1 - progress) / progress if progress > 0 else float("nan")
         logger.info("EPOCH %i/%i - PROGRESS: at %.2f%%, %.0f words/s, alpha %.6f, ETA %.0fs",
                     self.epoch + 1, self.epochs, 100 * progress, rate, alpha, remaining)
+        if self.bar is not None:
+            self.bar.n = self.epoch + min(progress, 1.0)
+            self.bar.set_postfix_str(f"{rate:,.0f} words/s, alpha {alpha:.5f}", refresh=True)
+
+    def end_epoch(self, stats: EpochStats) -> None:
+        if self.bar is not None:
+            self.bar.n = self.epoch + 1
+            self.bar.set_postfix_str(f"{stats.words_per_second:,.0f} words/s", refresh=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def make_workers(model: _core.TrainingModel, n_workers: int, seed: int, call: int) -> list[_core.Worker]:
@@ -193,8 +222,8 @@ def train_epoch_iterable(
     epoch: int,
     target: EpochTarget,
     batch_words: int,
+    reporter: ProgressReporter,
     queue_factor: int = 2,
-    report_delay: float = 1.0,
 ) -> EpochStats:
     """Train one epoch over an iterable corpus with ``len(workers)`` threads.
 
@@ -210,7 +239,7 @@ def train_epoch_iterable(
     threads.append(threading.Thread(
         target=_produce, daemon=True,
         args=(corpus, key_to_index, batch_words, schedule, epoch, target, jobs, results, len(workers), stop)))
-    reporter = ProgressReporter(epoch, schedule.epochs, report_delay)
+    reporter.start_epoch(epoch)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -219,7 +248,7 @@ def train_epoch_iterable(
     try:
         while running:
             try:
-                item = results.get(timeout=report_delay)
+                item = results.get(timeout=reporter.report_delay)
             except queue.Empty:
                 continue
             if item is None:
@@ -254,7 +283,7 @@ def train_epoch_file(
     schedule: LearningRateSchedule,
     epoch: int,
     total_words: int,
-    report_delay: float = 1.0,
+    reporter: ProgressReporter,
 ) -> EpochStats:
     """Train one epoch over a plain-text file: each worker thread reads its own byte range.
 
@@ -277,14 +306,14 @@ def train_epoch_file(
             outcomes[i] = error
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
-    reporter = ProgressReporter(epoch, schedule.epochs, report_delay)
+    reporter.start_epoch(epoch)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     try:
         for thread in threads:
             while thread.is_alive():
-                thread.join(timeout=report_delay)
+                thread.join(timeout=reporter.report_delay)
                 done = int(shared[0])
                 reporter.update(done / total_words, done, schedule.alpha(epoch, done / total_words))
     except BaseException:  # KeyboardInterrupt: ask the threads to stop, then re-raise

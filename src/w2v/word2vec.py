@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,8 +18,8 @@ from threadpoolctl import threadpool_limits
 from w2v import _core, _corpusfile, _vocab, vocab
 from w2v.callbacks import Callback
 from w2v.keyedvectors import KeyedVectors
-from w2v.training import (EpochStats, EpochTarget, LearningRateSchedule, make_workers, train_epoch_file,
-                          train_epoch_iterable)
+from w2v.training import (EpochStats, EpochTarget, LearningRateSchedule, ProgressReporter, make_workers,
+                          train_epoch_file, train_epoch_iterable)
 
 logger = logging.getLogger(__name__)
 
@@ -370,6 +370,7 @@ class Word2Vec:
         report_delay: float = 1.0,
         compute_loss: bool | None = None,
         callbacks: Sequence[Callback] | None = None,
+        progress_bar: bool = False,
     ) -> tuple[int, int]:
         """Train the vectors on a corpus for ``epochs`` passes.
 
@@ -378,9 +379,10 @@ class Word2Vec:
         corpus_iterable, corpus_file
             The corpus, as for the constructor.
         total_examples, total_words : int
-            The length of one pass, in sentences or raw words (one of them is required),
-            which drives the linear learning-rate decay. ``model.corpus_count`` and
-            ``model.corpus_total_words`` hold them for the corpus given to ``build_vocab``.
+            The length of one pass, in sentences or raw words (one of them is required;
+            corpus_file needs ``total_words``), which drives the linear learning-rate decay.
+            ``model.corpus_count`` and ``model.corpus_total_words`` hold them for the
+            corpus given to ``build_vocab``.
         epochs : int
             Passes over the corpus (required, as in gensim).
         start_alpha, end_alpha : float, optional
@@ -388,13 +390,15 @@ class Word2Vec:
         word_count : int
             Accepted for gensim compatibility; ignored.
         queue_factor : int
-            Batches queued per worker thread.
+            Batches queued per worker thread (iterable corpora).
         report_delay : float
-            Seconds between progress log lines.
+            Seconds between progress reports.
         compute_loss : bool, optional
             Track the loss for this call (default: the model's ``compute_loss``).
         callbacks : sequence of Callback, optional
             Default: the model's ``callbacks``.
+        progress_bar : bool
+            Show a tqdm progress bar with words/s and ETA (needs tqdm).
 
         Returns
         -------
@@ -411,6 +415,51 @@ class Word2Vec:
         >>> model.get_latest_training_loss() > 0
         True
         """
+        epochs = self._check_training_call(corpus_iterable, corpus_file, total_examples, total_words, epochs)
+        compute_loss = self.compute_loss if compute_loss is None else bool(compute_loss)
+        callbacks = self.callbacks if callbacks is None else tuple(callbacks)
+        schedule = LearningRateSchedule(self.alpha if start_alpha is None else start_alpha,
+                                        self.min_alpha if end_alpha is None else end_alpha, epochs)
+        workers = make_workers(self._training_model(compute_loss), self.workers, self.seed, self.train_count)
+        self.train_count += 1
+        if corpus_file is not None:
+            target = EpochTarget(None, total_words)
+            run_epoch = self._file_epochs(os.fspath(corpus_file), workers, schedule, total_words)
+        else:
+            target = EpochTarget(total_examples, total_words)
+            run_epoch = self._iterable_epochs(corpus_iterable, workers, schedule, target, queue_factor)
+        logger.info("training on %i words with %i workers: vector_size=%i sg=%i hs=%i negative=%i "
+                    "window=%i sample=%g epochs=%i alpha=%g", len(self.wv), self.workers,
+                    self.vector_size, self.sg, self.hs, self.negative, self.window, self.sample,
+                    epochs, schedule.start_alpha)
+        reporter = ProgressReporter(epochs, report_delay, progress_bar)
+        effective_total = raw_total = 0
+        try:
+            with threadpool_limits(limits=1):  # the worker threads are the parallelism
+                for callback in callbacks:
+                    callback.on_train_begin(self)
+                for epoch in range(epochs):
+                    self.epoch = epoch
+                    for callback in callbacks:
+                        callback.on_epoch_begin(self)
+                    stats = run_epoch(epoch, reporter)
+                    reporter.end_epoch(stats)
+                    self._finish_epoch(stats, target, compute_loss)
+                    effective_total += stats.effective_words
+                    raw_total += stats.raw_words
+                    for callback in callbacks:
+                        callback.on_epoch_end(self)
+                for callback in callbacks:
+                    callback.on_train_end(self)
+        finally:
+            reporter.close()
+            self.wv.norms = None  # the vectors changed
+        return effective_total, raw_total
+
+    def _check_training_call(self, corpus_iterable: Corpus | None, corpus_file: PathLike | None,
+                             total_examples: int | None, total_words: int | None,
+                             epochs: int | None) -> int:
+        """Reject a train() call that cannot work, before any thread starts; returns epochs."""
         if not len(self.wv):
             raise RuntimeError("the model has no vocabulary: call build_vocab() before train()")
         if epochs is None:
@@ -423,51 +472,28 @@ class Word2Vec:
         if (corpus_iterable is None) == (corpus_file is None):
             raise TypeError("give exactly one of corpus_iterable (sentences) or corpus_file")
         if corpus_file is not None:
-            corpus_file = _check_corpus_file(corpus_file)
+            _check_corpus_file(corpus_file)
             if not total_words:
                 raise ValueError("corpus_file training measures progress in words: pass "
                                  "total_words= (model.corpus_total_words for the file given to build_vocab)")
         else:
             _check_iterable_corpus(corpus_iterable, passes=epochs)
-        compute_loss = self.compute_loss if compute_loss is None else bool(compute_loss)
-        callbacks = self.callbacks if callbacks is None else tuple(callbacks)
-        schedule = LearningRateSchedule(self.alpha if start_alpha is None else start_alpha,
-                                        self.min_alpha if end_alpha is None else end_alpha, epochs)
-        target = EpochTarget(None, total_words) if corpus_file is not None else EpochTarget(total_examples, total_words)
-        model = self._training_model(compute_loss)
-        workers = make_workers(model, self.workers, self.seed, self.train_count)
-        self.train_count += 1
-        if corpus_file is not None:
-            table = _corpusfile.WordTable.from_words(self.wv.index_to_key)
+        return epochs
 
-            def run_epoch(epoch: int) -> EpochStats:
-                return train_epoch_file(corpus_file, table, workers, schedule, epoch, total_words, report_delay)
-        else:
-            def run_epoch(epoch: int) -> EpochStats:
-                return train_epoch_iterable(corpus_iterable, self.wv.key_to_index, workers, schedule, epoch,
-                                            target, self.batch_words, queue_factor, report_delay)
-        logger.info("training on %i words with %i workers: vector_size=%i sg=%i hs=%i negative=%i "
-                    "window=%i sample=%g epochs=%i alpha=%g", len(self.wv), self.workers,
-                    self.vector_size, self.sg, self.hs, self.negative, self.window, self.sample,
-                    epochs, schedule.start_alpha)
-        effective_total = raw_total = 0
-        with threadpool_limits(limits=1):  # the worker threads are the parallelism
-            for callback in callbacks:
-                callback.on_train_begin(self)
-            for epoch in range(epochs):
-                self.epoch = epoch
-                for callback in callbacks:
-                    callback.on_epoch_begin(self)
-                stats = run_epoch(epoch)
-                self._finish_epoch(stats, target, compute_loss)
-                effective_total += stats.effective_words
-                raw_total += stats.raw_words
-                for callback in callbacks:
-                    callback.on_epoch_end(self)
-            for callback in callbacks:
-                callback.on_train_end(self)
-        self.wv.norms = None
-        return effective_total, raw_total
+    def _file_epochs(self, path: str, workers: list[_core.Worker], schedule: LearningRateSchedule,
+                     total_words: int) -> Callable[[int, ProgressReporter], EpochStats]:
+        table = _corpusfile.WordTable.from_words(self.wv.index_to_key)
+
+        def run_epoch(epoch: int, reporter: ProgressReporter) -> EpochStats:
+            return train_epoch_file(path, table, workers, schedule, epoch, total_words, reporter)
+        return run_epoch
+
+    def _iterable_epochs(self, corpus: Corpus, workers: list[_core.Worker], schedule: LearningRateSchedule,
+                         target: EpochTarget, queue_factor: int) -> Callable[[int, ProgressReporter], EpochStats]:
+        def run_epoch(epoch: int, reporter: ProgressReporter) -> EpochStats:
+            return train_epoch_iterable(corpus, self.wv.key_to_index, workers, schedule, epoch, target,
+                                        self.batch_words, reporter, queue_factor)
+        return run_epoch
 
     def _finish_epoch(self, stats: EpochStats, target: EpochTarget, compute_loss: bool) -> None:
         if stats.sentences == 0:
