@@ -184,6 +184,22 @@ def test_corpus_errors_reach_the_caller_without_hanging(sentences):
         model.train(Broken(), total_examples=len(sentences), epochs=1)
 
 
+def test_interrupt_stops_the_threads_and_leaves_a_usable_model(sentences):
+    class Interrupted:
+        def __iter__(self):
+            yield from sentences[:300]
+            raise KeyboardInterrupt
+
+    model = Word2Vec(vector_size=8, min_count=1, workers=2, batch_words=50)
+    model.build_vocab(sentences)
+    before = threading.active_count()
+    with pytest.raises(KeyboardInterrupt):
+        model.train(Interrupted(), total_examples=len(sentences), epochs=1)
+    assert threading.active_count() == before
+    model.train(sentences, total_examples=len(sentences), epochs=1)
+    assert np.all(np.isfinite(model.wv.vectors))
+
+
 def test_progress_bar_shows_epochs_and_speed(sentences, capsys):
     pytest.importorskip("tqdm")
     model = Word2Vec(vector_size=8, min_count=1, workers=1)

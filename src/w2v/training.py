@@ -1,12 +1,14 @@
 """The training driver: feeds batches of sentences to worker threads and reports progress.
 
-One epoch over an iterable corpus runs three kinds of thread:
+One epoch runs ``workers`` threads that spend all their time in the nogil kernels, on the
+shared weights:
 
-* a producer iterates the corpus and turns sentences into int32 batches (``BatchEncoder``,
-  in C), giving each batch the learning rates at its start and end;
-* ``workers`` threads take batches and train on them inside the nogil kernels, so they run
-  in parallel on the shared weights;
-* the calling thread collects results, logs progress and raises any error.
+* over an iterable corpus, the calling thread reads sentences, encodes them into int32
+  batches (in C) with the learning rates at their start and end, and queues them; the
+  workers train queued batches without taking the GIL (``w2v._batchqueue``);
+* over a corpus file, each worker reads its own byte range (``w2v._corpusfile``).
+
+The calling thread also reports progress, runs callbacks and raises any error.
 
 Progress (and therefore the learning rate) is measured as in gensim: in sentences when the
 caller gives ``total_examples``, else in raw words against ``total_words``.
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import threading
 import time
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2v import _core, _corpusfile, _vocab
+from w2v import _batchqueue, _core, _corpusfile, _vocab
 
 logger = logging.getLogger(__name__)
 
@@ -92,16 +93,6 @@ class EpochStats:
         return self.raw_words / self.seconds if self.seconds > 0 else 0.0
 
 
-@dataclass(frozen=True)
-class _Batch:
-    tokens: np.ndarray
-    sentence_ends: np.ndarray
-    raw_words: int
-    sentences: int
-    alpha_start: float
-    alpha_end: float
-
-
 class ProgressReporter:
     """Reports progress at most every ``report_delay`` seconds: % done, words/s, alpha, ETA.
 
@@ -163,57 +154,6 @@ def make_workers(model: _core.TrainingModel, n_workers: int, seed: int, call: in
     return [_core.Worker(model, int(state)) for state in states]
 
 
-def _produce(corpus: Iterable, key_to_index: dict, batch_words: int, schedule: LearningRateSchedule,
-             epoch: int, target: EpochTarget, jobs: queue.Queue, results: queue.Queue,
-             n_workers: int, stop: threading.Event) -> None:
-    """Producer thread: corpus -> batches with their learning rates -> ``jobs``."""
-    encoder = _vocab.BatchEncoder(key_to_index, batch_words)
-    sentences = raw_words = 0
-
-    def push() -> None:
-        nonlocal sentences, raw_words
-        tokens, ends, batch_raw, batch_sentences = encoder.take()
-        alpha_start = schedule.alpha(epoch, target.progress(sentences, raw_words))
-        sentences += batch_sentences
-        raw_words += batch_raw
-        alpha_end = schedule.alpha(epoch, target.progress(sentences, raw_words))
-        jobs.put(_Batch(tokens, ends, batch_raw, batch_sentences, alpha_start, alpha_end))
-
-    try:
-        for sentence in corpus:
-            if stop.is_set():
-                break
-            if encoder.add(sentence):
-                push()
-        if len(encoder):
-            push()
-    except BaseException as error:  # reported by the calling thread
-        stop.set()
-        results.put(error)
-    finally:
-        for _ in range(n_workers):
-            jobs.put(None)
-
-
-def _consume(worker: _core.Worker, jobs: queue.Queue, results: queue.Queue, stop: threading.Event) -> None:
-    """Worker thread: train on batches until the producer's end marker."""
-    while True:
-        batch = jobs.get()
-        if batch is None:
-            break
-        if stop.is_set():
-            continue  # keep draining so the producer never blocks
-        try:
-            effective, loss = worker.train_batch(batch.tokens, batch.sentence_ends,
-                                                 batch.alpha_start, batch.alpha_end)
-        except BaseException as error:
-            stop.set()
-            results.put(error)
-            continue
-        results.put((batch, effective, loss))
-    results.put(None)
-
-
 def train_epoch_iterable(
     corpus: Iterable,
     key_to_index: dict,
@@ -227,52 +167,69 @@ def train_epoch_iterable(
 ) -> EpochStats:
     """Train one epoch over an iterable corpus with ``len(workers)`` threads.
 
-    Errors raised by the corpus or a worker stop the epoch and are re-raised here; so is
-    KeyboardInterrupt, after the threads have finished their current batch.
+    This thread reads the corpus, encodes sentences into batches (in C) and queues them with
+    the learning rates at their start and end; the worker threads train queued batches
+    without ever taking the GIL (see ``w2v._batchqueue``). Errors raised by the corpus or a
+    worker, and KeyboardInterrupt, stop the threads and are re-raised here.
     """
-    stats = EpochStats(epoch)
-    jobs: queue.Queue = queue.Queue(maxsize=queue_factor * len(workers))
-    results: queue.Queue = queue.Queue()
-    stop = threading.Event()
-    threads = [threading.Thread(target=_consume, args=(worker, jobs, results, stop), daemon=True)
-               for worker in workers]
-    threads.append(threading.Thread(
-        target=_produce, daemon=True,
-        args=(corpus, key_to_index, batch_words, schedule, epoch, target, jobs, results, len(workers), stop)))
+    batches = _batchqueue.BatchQueue(max(queue_factor, 1) * len(workers))
+    failures: list[BaseException] = []
+
+    def run(worker: _core.Worker) -> None:
+        try:
+            _batchqueue.drain(worker, batches)
+        except BaseException as error:  # reported by this thread
+            failures.append(error)
+            batches.abort()
+
+    threads = [threading.Thread(target=run, args=(worker,), daemon=True) for worker in workers]
+    encoder = _vocab.BatchEncoder(key_to_index, batch_words)
+    pushed_sentences = pushed_words = 0
+    alpha = schedule.alpha(epoch, 0.0)
+
+    def push() -> None:
+        nonlocal pushed_sentences, pushed_words, alpha
+        tokens, ends, raw_words, sentences = encoder.take()
+        alpha_start = schedule.alpha(epoch, target.progress(pushed_sentences, pushed_words))
+        pushed_sentences += sentences
+        pushed_words += raw_words
+        alpha = schedule.alpha(epoch, target.progress(pushed_sentences, pushed_words))
+        batches.put(tokens, ends, raw_words, sentences, alpha_start, alpha)
+        report()
+
+    def report() -> None:
+        done_words = batches.raw_words_done
+        reporter.update(target.progress(batches.sentences_done, done_words), done_words, alpha)
+
     reporter.start_epoch(epoch)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
-    error: BaseException | None = None
-    running = len(workers)
     try:
-        while running:
-            try:
-                item = results.get(timeout=reporter.report_delay)
-            except queue.Empty:
-                continue
-            if item is None:
-                running -= 1
-            elif isinstance(item, BaseException):
-                error = error or item
-            else:
-                batch, effective, loss = item
-                stats.raw_words += batch.raw_words
-                stats.sentences += batch.sentences
-                stats.effective_words += effective
-                stats.loss += loss
-                reporter.update(target.progress(stats.sentences, stats.raw_words),
-                                stats.raw_words, batch.alpha_end)
-    except BaseException as interrupt:  # KeyboardInterrupt: let the threads wind down first
-        stop.set()
+        for sentence in corpus:
+            if encoder.add(sentence):
+                push()
+                if failures:
+                    break
+        if len(encoder) and not failures:
+            push()
+        batches.close()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(timeout=reporter.report_delay)
+                report()
+    except BaseException:  # the corpus failed, or KeyboardInterrupt: stop the workers first
+        batches.abort()
         for thread in threads:
             thread.join()
-        raise interrupt
-    for thread in threads:
-        thread.join()
-    if error is not None:
-        raise error
-    stats.seconds = time.perf_counter() - started
+        raise
+    if failures:
+        raise failures[0]
+    stats = EpochStats(epoch, raw_words=batches.raw_words_done, sentences=batches.sentences_done,
+                       seconds=time.perf_counter() - started)
+    for worker in workers:
+        stats.effective_words += worker.effective_words
+        stats.loss += worker.loss
     return stats
 
 
