@@ -87,10 +87,12 @@ cdef inline void prefetch_row(const real_t *row, int size) noexcept nogil:
 
 cdef inline int32_t draw_noise_word(const ModelConfig *model, uint64_t *rng) noexcept nogil:
     """One draw from the noise distribution (count ** ns_exponent) via the alias table."""
-    cdef uint64_t column = (<uint64_t>next_random(rng) * <uint64_t>model.vocab_size) >> 32
-    cdef const uint32_t *entry = &model.alias[2 * column]
-    # Branch-free: the accept test is a coin flip the CPU cannot predict.
-    return <int32_t>column if next_random(rng) < entry[0] else <int32_t>entry[1]
+    cdef uint32_t column = <uint32_t>((<uint64_t>next_random(rng) * <uint64_t>model.vocab_size) >> 32)
+    cdef const uint32_t *entry = &model.alias[2 * <uint64_t>column]
+    # Select with a mask, not a branch: the accept test is a coin flip on a value that is
+    # often still being loaded, and a mispredicted branch would serialise the misses.
+    cdef uint32_t keep_mask = 0u - <uint32_t>(next_random(rng) < entry[0])
+    return <int32_t>((column & keep_mask) | (entry[1] & ~keep_mask))
 
 
 cdef inline void refill_noise(const ModelConfig *model, WorkerState *worker) noexcept nogil:
