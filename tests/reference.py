@@ -29,7 +29,7 @@ class ReferenceModel:
 
     def __init__(self, syn0, syn1, syn1neg, *, sg, hs, negative, cbow_mean, window, shrink_windows,
                  keep_threshold=None, alias=None, huffman=None, sigmoid_table, noise_rng=None,
-                 compute_loss=True):
+                 compute_loss=True, shared_negatives=False):
         self.syn0, self.syn1, self.syn1neg = syn0, syn1, syn1neg
         self.sg, self.hs, self.negative = sg, hs, negative
         self.cbow_mean, self.window, self.shrink_windows = cbow_mean, window, shrink_windows
@@ -40,25 +40,30 @@ class ReferenceModel:
         self.table = sigmoid_table
         self.scale = np.float32(len(sigmoid_table) / (2 * MAX_EXP))
         self.compute_loss = compute_loss
+        self.shared_negatives = shared_negatives
         self.loss = 0.0
         self.out_of_range = 0  # terms with |f| >= MAX_EXP (clamped or skipped)
 
     def sigmoid(self, f: np.float32) -> np.float32:
         return self.table[int((f + np.float32(MAX_EXP)) * self.scale)]
 
-    def output_update(self, v, u, label, alpha, neu1e, clamp):
-        """One (input, output, label) term; returns nothing, updates u and neu1e in place."""
-        f = np.float32(np.dot(v.astype(np.float64), u.astype(np.float64)))
+    def gradient(self, f, label, alpha, clamp):
+        """g = (label - sigmoid(f)) * alpha; out-of-range f is clamped or gives 0 (skip)."""
+        f = np.float32(f)
         if self.compute_loss:
-            x = (1.0 - 2.0 * label) * float(f)
-            self.loss += np.logaddexp(0.0, x)
+            self.loss += np.logaddexp(0.0, (1.0 - 2.0 * label) * float(f))
         if f >= MAX_EXP or f <= -MAX_EXP:
             self.out_of_range += 1
             if not clamp:
-                return
-            g = np.float32((label - (1.0 if f > 0 else 0.0)) * alpha)
-        else:
-            g = np.float32((np.float32(label) - self.sigmoid(f)) * alpha)
+                return np.float32(0)
+            return np.float32((label - (1.0 if f > 0 else 0.0)) * alpha)
+        return np.float32((np.float32(label) - self.sigmoid(f)) * alpha)
+
+    def output_update(self, v, u, label, alpha, neu1e, clamp):
+        """One (input, output, label) term; updates u and neu1e in place."""
+        g = self.gradient(np.dot(v.astype(np.float64), u.astype(np.float64)), label, alpha, clamp)
+        if g == 0:
+            return
         neu1e += g * u
         u += g * v
 
@@ -67,19 +72,38 @@ class ReferenceModel:
         column = (self.noise_rng.next32() * len(accept)) >> 32
         return column if self.noise_rng.next32() < accept[column] else int(other[column])
 
-    def output_layers(self, v, word, alpha, rng):
+    def output_layers(self, v, word, alpha, negative=True):
         neu1e = np.zeros_like(v)
         if self.hs:
             points, codes, offsets = self.huffman
             for p in range(offsets[word], offsets[word + 1]):
                 self.output_update(v, self.syn1[points[p]], 1.0 - codes[p], alpha, neu1e, clamp=False)
-        if self.negative:
+        if self.negative and negative:
             noise = [self.draw_noise() for _ in range(self.negative)]
             self.output_update(v, self.syn1neg[word], 1.0, alpha, neu1e, clamp=True)
             for target in noise:
                 if target != word:
                     self.output_update(v, self.syn1neg[target], 0.0, alpha, neu1e, clamp=True)
         return neu1e
+
+    def window_update(self, contexts, word, alpha):
+        """Shared negatives (HogBatch): one set of noise words for the whole window, and
+        every score computed from the vectors as they were before the window's update."""
+        if not contexts:
+            return
+        noise = [self.draw_noise() for _ in range(self.negative)]
+        targets = [word] + [t for t in noise if t != word]
+        inputs = self.syn0[contexts].astype(np.float64)
+        outputs = self.syn1neg[targets].astype(np.float64)
+        scores = outputs @ inputs.T
+        grads = np.array([[self.gradient(scores[t, b], 1.0 if t == 0 else 0.0, alpha, clamp=True)
+                           for b in range(len(contexts))] for t in range(len(targets))], dtype=np.float64)
+        input_grads = (grads.T @ outputs).astype(np.float32)
+        output_grads = (grads @ inputs).astype(np.float32)
+        for b, context in enumerate(contexts):  # duplicates add up, as in the kernel
+            self.syn0[context] += input_grads[b]
+        for t, target in enumerate(targets):
+            self.syn1neg[target] += output_grads[t]
 
     def train_sentence(self, words, alpha_start, alpha_end, rng: LCG) -> int:
         if self.keep_threshold is None:
@@ -93,10 +117,13 @@ class ReferenceModel:
             start, end = max(i - radius, 0), min(i + radius + 1, n)
             alpha = np.float32(np.float32(alpha_start) + slope * np.float32(i))
             if self.sg:
-                for j in range(start, end):
-                    if j != i:
-                        v = self.syn0[kept[j]]
-                        v += self.output_layers(v, kept[i], alpha, rng)
+                if self.hs or not self.shared_negatives:
+                    for j in range(start, end):
+                        if j != i:
+                            v = self.syn0[kept[j]]
+                            v += self.output_layers(v, kept[i], alpha, negative=not self.shared_negatives)
+                if self.shared_negatives:
+                    self.window_update([kept[j] for j in range(start, end) if j != i], kept[i], alpha)
             else:
                 context = [kept[j] for j in range(start, end) if j != i]
                 if not context:
@@ -107,7 +134,7 @@ class ReferenceModel:
                 inverse = np.float32(1.0) / np.float32(len(context))
                 if self.cbow_mean:
                     neu1 *= inverse
-                neu1e = self.output_layers(neu1, kept[i], alpha, rng)
+                neu1e = self.output_layers(neu1, kept[i], alpha)
                 if not self.cbow_mean:
                     neu1e *= inverse
                 for c in context:

@@ -131,7 +131,8 @@ def test_keys_from_an_iterable_vocabulary_match_file_bytes(tmp_path):
     assert effective == raw == 100
 
 
-@pytest.mark.parametrize("params", [dict(sg=1), dict(sg=0), dict(sg=1, hs=1, negative=0)])
+@pytest.mark.parametrize("params", [dict(sg=1), dict(sg=0), dict(sg=1, hs=1, negative=0),
+                                    dict(sg=1, shared_negatives=True)])
 def test_corpus_file_learns_the_planted_structure(tmp_path, params):
     sentences, groups = grouped_corpus()
     path = tmp_path / "planted.txt"

@@ -20,7 +20,7 @@ def make_weights(seed, scale=0.5):
 
 
 def run_both(sg, hs, negative, cbow_mean=1, sample=0.05, shrink_windows=1, sentences=None,
-             alpha=(0.5, 0.1), seed=12345, scale=0.5):
+             alpha=(0.5, 0.1), seed=12345, scale=0.5, shared_negatives=0):
     """Train the same batch with the kernel and with the reference; return both results."""
     if sentences is None:
         rng = np.random.default_rng(7)
@@ -34,7 +34,7 @@ def run_both(sg, hs, negative, cbow_mean=1, sample=0.05, shrink_windows=1, sente
     kernel_weights = make_weights(0, scale)
     model = _core.TrainingModel(kernel_weights[0], kernel_weights[1] if hs else None,
                                 kernel_weights[2] if negative else None, keep, *alias, *huffman,
-                                compute_loss=1, **settings)
+                                compute_loss=1, shared_negatives=shared_negatives, **settings)
     worker = _core.Worker(model, seed)
     tokens = np.concatenate(sentences).astype(np.int32)
     ends = np.cumsum([len(s) for s in sentences]).astype(np.int64)
@@ -43,7 +43,8 @@ def run_both(sg, hs, negative, cbow_mean=1, sample=0.05, shrink_windows=1, sente
     ref_weights = make_weights(0, scale)
     reference = ReferenceModel(*ref_weights, keep_threshold=keep, alias=alias, huffman=huffman,
                                sigmoid_table=_core.sigmoid_table(),
-                               noise_rng=LCG(_core.noise_seed(seed)), **settings)
+                               noise_rng=LCG(_core.noise_seed(seed)),
+                               shared_negatives=bool(shared_negatives), **settings)
     rng = LCG(seed)
     ref_effective, start = 0, 0
     total = int(ends[-1])
@@ -87,6 +88,35 @@ def test_out_of_range_scores_match_reference(sg):
     for got, expected in zip(weights, ref_weights):
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
     assert loss == pytest.approx(ref_loss, rel=1e-4)
+
+
+@pytest.mark.parametrize("hs", [0, 1])
+@pytest.mark.parametrize("scale", [0.5, 2.0])
+def test_shared_negatives_kernel_matches_reference(hs, scale):
+    """The batched (HogBatch) update: three matrix products per window, as the reference."""
+    (weights, effective, loss, rng_state), (ref_weights, ref_effective, ref_loss, ref_rng) = run_both(
+        1, hs, 4, shared_negatives=1, scale=scale, alpha=(0.05, 0.01))
+    assert rng_state == ref_rng and effective == ref_effective
+    for name, got, expected in zip(("syn0", "syn1", "syn1neg"), weights, ref_weights):
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5, err_msg=name)
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+
+
+def test_shared_negatives_differ_from_the_exact_update():
+    """Sharing noise words per window is a different algorithm: the results must differ."""
+    (shared, *_), _ = run_both(1, 0, 4, shared_negatives=1)
+    (exact, *_), _ = run_both(1, 0, 4, shared_negatives=0)
+    assert not np.allclose(shared[0], exact[0])
+
+
+def test_shared_negatives_needs_skipgram_with_negatives():
+    syn0, _, syn1neg = make_weights(0)
+    for sg, negative in ((0, 2), (1, 0)):
+        with pytest.raises(ValueError, match="shared_negatives"):
+            _core.TrainingModel(syn0, make_weights(0)[1], syn1neg if negative else None, None,
+                                *vocab.noise_alias_table(COUNTS, 0.75), *vocab.huffman_tree(COUNTS),
+                                sg=sg, hs=1, negative=negative, cbow_mean=1, window=2,
+                                shrink_windows=1, compute_loss=0, shared_negatives=1)
 
 
 def test_cbow_sum_matches_reference():

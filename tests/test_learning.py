@@ -11,6 +11,8 @@ MODES = [
     pytest.param(dict(sg=0, hs=0, negative=5), id="cbow-neg"),
     pytest.param(dict(sg=0, hs=1, negative=0), id="cbow-hs"),
     pytest.param(dict(sg=0, hs=1, negative=5, cbow_mean=0), id="cbow-sum-hs+neg"),
+    pytest.param(dict(sg=1, hs=0, negative=5, shared_negatives=True), id="sg-shared-neg"),
+    pytest.param(dict(sg=1, hs=1, negative=5, shared_negatives=True), id="sg-hs+shared-neg"),
 ]
 
 

@@ -272,6 +272,8 @@ def test_one_shot_generator_is_rejected(sentences):
     (dict(alpha=0), "alpha"),
     (dict(vector_size=2.5), "vector_size"),
     (dict(max_vocab_size=0), "max_vocab_size"),
+    (dict(sg=0, shared_negatives=True), "shared_negatives"),
+    (dict(sg=1, hs=1, negative=0, shared_negatives=True), "shared_negatives"),
 ])
 def test_bad_parameters_are_rejected(params, match):
     with pytest.raises(ValueError, match=match):

@@ -33,6 +33,7 @@ cdef struct ModelConfig:
     int cbow_mean
     int window
     int shrink_windows
+    int shared_negatives  # 1: skip-gram shares one set of noise words per centre word (HogBatch)
     int compute_loss
     # Frequent-word subsampling: keep a token of word w iff random32 <= keep_threshold[w].
     # NULL when sample == 0 (every token is kept and no random number is drawn).
@@ -60,6 +61,14 @@ cdef struct WorkerState:
     int32_t *noise_words  # the noise words drawn for one example (negative entries)
     int32_t *kept         # the current sentence after subsampling
     int64_t kept_capacity
+    # Scratch of the shared-negatives mode (row-major matrices; B = 2 * window, K = negative + 1)
+    real_t *batch_inputs        # B x size: the window's context vectors
+    real_t *batch_outputs       # K x size: the centre word's and the noise words' output vectors
+    real_t *batch_scores        # K x B: scores, then gradients
+    real_t *batch_input_grads   # B x size
+    real_t *batch_output_grads  # K x size
+    int32_t *batch_contexts     # B context words
+    int32_t *batch_targets      # K output words
     double loss           # float64 tally of the training loss (summed by Python per epoch)
     int64_t effective_words
 
@@ -90,3 +99,4 @@ cdef class Worker:
     cdef readonly TrainingModel model
     cdef object _buffers
     cdef void ensure_capacity(self, int64_t n_tokens) except *
+    cdef void _allocate_window_scratch(self) except *

@@ -22,7 +22,7 @@ cimport cython
 from libc.math cimport exp, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
-from scipy.linalg.cython_blas cimport saxpy, sdot, sscal
+from scipy.linalg.cython_blas cimport saxpy, sdot, sgemm, sscal
 
 import numpy as np
 
@@ -34,6 +34,9 @@ COMPILE_ARGS = W2V_COMPILE_ARGS.decode("ascii")
 
 cdef int ONE = 1
 cdef real_t ONE_F = 1.0
+cdef real_t ZERO_F = 0.0
+cdef char *TRANSPOSE = "T"
+cdef char *NO_TRANSPOSE = "N"
 cdef real_t SIGMOID_TABLE[SIGMOID_TABLE_SIZE]
 cdef real_t SIGMOID_SCALE = SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)
 
@@ -110,26 +113,32 @@ cdef inline int32_t next_noise_word(const ModelConfig *model, WorkerState *worke
     return worker.noise_buffer[worker.noise_position - 1]
 
 
+cdef inline real_t gradient(const ModelConfig *model, WorkerState *worker, real_t f, real_t label,
+                            real_t alpha, bint clamp) noexcept nogil:
+    """g = (label - sigmoid(f)) * alpha for the score f of one output term, and its loss.
+
+    Out-of-range scores are clamped (negative sampling, as the C tool) or give 0, i.e. the
+    update is skipped (hierarchical softmax, as both references).
+    """
+    if model.compute_loss:
+        worker.loss += softplus((1.0 - 2.0 * label) * f)
+    if f >= MAX_EXP or f <= -MAX_EXP:
+        if not clamp:
+            return 0.0
+        return (label - (1.0 if f > 0 else 0.0)) * alpha
+    return (label - sigmoid(f)) * alpha
+
+
 cdef inline void output_update(const ModelConfig *model, WorkerState *worker,
                                real_t *input_vector, real_t *output_vector,
                                real_t label, real_t alpha, bint clamp) noexcept nogil:
     """The word2vec update for one (input vector, output vector, label) triple.
 
     f = v.u; g = (label - sigmoid(f)) * alpha; neu1e += g * u; u += g * v.
-    Out-of-range scores are clamped (negative sampling, as the C tool) or skipped
-    (hierarchical softmax, as both references).
     """
     cdef int size = model.size
-    cdef real_t f = sdot(&size, input_vector, &ONE, output_vector, &ONE)
-    cdef real_t g
-    if model.compute_loss:
-        worker.loss += softplus((1.0 - 2.0 * label) * f)
-    if f >= MAX_EXP or f <= -MAX_EXP:
-        if not clamp:
-            return
-        g = (label - (1.0 if f > 0 else 0.0)) * alpha
-    else:
-        g = (label - sigmoid(f)) * alpha
+    cdef real_t g = gradient(model, worker, sdot(&size, input_vector, &ONE, output_vector, &ONE),
+                             label, alpha, clamp)
     if g == 0:
         return
     saxpy(&size, &g, output_vector, &ONE, worker.neu1e, &ONE)
@@ -151,46 +160,54 @@ cdef inline void hs_update(const ModelConfig *model, WorkerState *worker,
                       1.0 - model.hs_codes[p], alpha, False)
 
 
-cdef inline void negative_update(const ModelConfig *model, WorkerState *worker,
-                                 real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
-    """Negative sampling: the true word with label 1, then `negative` noise words with label 0.
+cdef inline int draw_noise_words(const ModelConfig *model, WorkerState *worker, int32_t word,
+                                 int32_t *noise_words) noexcept nogil:
+    """Draw `negative` noise words into noise_words, skipping draws equal to `word` (as the C
+    tool and gensim do); return how many were kept.
 
-    A noise draw equal to the true word is skipped (as in the C tool and gensim). Noise words
-    come from their own random stream, drawn ahead in a buffer, so the rows of the *next*
-    example's noise words are prefetched while this example trains; the updates themselves
-    are exactly the sequential algorithm's.
+    Noise words come from their own random stream, drawn ahead in a buffer, so the rows of
+    the *next* example's noise words are prefetched here while this example trains.
     """
-    cdef int size = model.size
-    cdef int i, ahead
-    cdef int n_noise = 0
+    cdef int i, kept = 0
     cdef int32_t noise
-    cdef int32_t *noise_words = worker.noise_words
+    cdef int ahead
     for i in range(model.negative):
         noise = next_noise_word(model, worker)
         if noise != word:
-            noise_words[n_noise] = noise
-            n_noise += 1
+            noise_words[kept] = noise
+            kept += 1
     ahead = min(model.negative, NOISE_BUFFER_SIZE - worker.noise_position)
     for i in range(ahead):
-        prefetch_row(&model.syn1neg[<int64_t>worker.noise_buffer[worker.noise_position + i] * size], size)
+        prefetch_row(&model.syn1neg[<int64_t>worker.noise_buffer[worker.noise_position + i] * model.size],
+                     model.size)
+    return kept
+
+
+cdef inline void negative_update(const ModelConfig *model, WorkerState *worker,
+                                 real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
+    """Negative sampling: the true word with label 1, then the noise words with label 0."""
+    cdef int size = model.size
+    cdef int i
+    cdef int n_noise = draw_noise_words(model, worker, word, worker.noise_words)
     output_update(model, worker, input_vector, &model.syn1neg[<int64_t>word * size],
                   1.0, alpha, True)
     for i in range(n_noise):
         output_update(model, worker, input_vector,
-                      &model.syn1neg[<int64_t>noise_words[i] * size], 0.0, alpha, True)
+                      &model.syn1neg[<int64_t>worker.noise_words[i] * size], 0.0, alpha, True)
 
 
 cdef inline void output_layers_update(const ModelConfig *model, WorkerState *worker,
-                                      real_t *input_vector, int32_t word,
-                                      real_t alpha) noexcept nogil:
-    """Every enabled output layer for one (input vector, true word) example.
+                                      real_t *input_vector, int32_t word, real_t alpha,
+                                      bint negative) noexcept nogil:
+    """The output layers for one (input vector, true word) example: hierarchical softmax if
+    enabled, then negative sampling if `negative`.
 
     The gradient of the input vector is accumulated into worker.neu1e (zeroed here).
     """
     memset(worker.neu1e, 0, model.size * sizeof(real_t))
     if model.hs:
         hs_update(model, worker, input_vector, word, alpha)
-    if model.negative:
+    if negative:
         negative_update(model, worker, input_vector, word, alpha)
 
 
@@ -203,7 +220,8 @@ cdef inline void skipgram_pair(const ModelConfig *model, WorkerState *worker,
     """Skip-gram, C-tool order: the context word's input vector predicts the centre word."""
     cdef int size = model.size
     cdef real_t *input_vector = &model.syn0[<int64_t>context * size]
-    output_layers_update(model, worker, input_vector, centre, alpha)
+    output_layers_update(model, worker, input_vector, centre, alpha,
+                         model.negative > 0 and not model.shared_negatives)
     saxpy(&size, &ONE_F, worker.neu1e, &ONE, input_vector, &ONE)
 
 
@@ -231,13 +249,68 @@ cdef inline void cbow_centre(const ModelConfig *model, WorkerState *worker,
     inverse_count = ONE_F / count
     if model.cbow_mean:
         sscal(&size, &inverse_count, worker.neu1, &ONE)
-    output_layers_update(model, worker, worker.neu1, sentence[centre], alpha)
+    output_layers_update(model, worker, worker.neu1, sentence[centre], alpha, model.negative > 0)
     if not model.cbow_mean:
         sscal(&size, &inverse_count, worker.neu1e, &ONE)
     for j in range(start, end):
         if j != centre:
             saxpy(&size, &ONE_F, worker.neu1e, &ONE,
                   &model.syn0[<int64_t>sentence[j] * size], &ONE)
+
+
+cdef void skipgram_shared_negatives(const ModelConfig *model, WorkerState *worker,
+                                   const int32_t *sentence, int64_t centre, int64_t start,
+                                   int64_t end, real_t alpha) noexcept nogil:
+    """Skip-gram negative sampling for a whole window at once, sharing its noise words (HogBatch).
+
+    Ji et al. (2016): the B context vectors of one centre word form X (B x d) and the output
+    vectors of the centre word and its k noise words form Y (K x d, K = k + 1, drawn once for
+    the whole window instead of once per pair). Then
+        S = Y X^T (one sgemm),  G = (labels - sigmoid(S)) * alpha (element-wise),
+        dX = G^T Y and dY = G X (two sgemm),
+    and dX, dY are added back to the rows they came from (lock-free, as the exact mode).
+    Every score of the window uses the vectors as they were before the window's update.
+    Matrices are row-major; the column-major BLAS computes them as transposes.
+    """
+    cdef int size = model.size
+    cdef int n_inputs = 0, n_outputs, b, t
+    cdef int64_t j
+    cdef int32_t word = sentence[centre]
+    cdef real_t *inputs = worker.batch_inputs
+    cdef real_t *outputs = worker.batch_outputs
+    cdef real_t *scores = worker.batch_scores
+    cdef real_t *row
+    for j in range(start, end):
+        if j != centre:
+            worker.batch_contexts[n_inputs] = sentence[j]
+            memcpy(&inputs[n_inputs * size], &model.syn0[<int64_t>sentence[j] * size], size * sizeof(real_t))
+            n_inputs += 1
+    if n_inputs == 0:
+        return
+    worker.batch_targets[0] = word
+    n_outputs = 1 + draw_noise_words(model, worker, word, &worker.batch_targets[1])
+    for t in range(n_outputs):
+        memcpy(&outputs[t * size], &model.syn1neg[<int64_t>worker.batch_targets[t] * size],
+               size * sizeof(real_t))
+    # S (K x B, row-major) is S^T (B x K) column-major: S^T = X Y^T.
+    sgemm(TRANSPOSE, NO_TRANSPOSE, &n_inputs, &n_outputs, &size, &ONE_F, inputs, &size,
+          outputs, &size, &ZERO_F, scores, &n_inputs)
+    for t in range(n_outputs):
+        for b in range(n_inputs):
+            row = &scores[t * n_inputs + b]
+            row[0] = gradient(model, worker, row[0], 1.0 if t == 0 else 0.0, alpha, True)
+    # dX (B x d, row-major) = G^T Y, i.e. dX^T = Y^T G in column-major terms.
+    sgemm(NO_TRANSPOSE, TRANSPOSE, &size, &n_inputs, &n_outputs, &ONE_F, outputs, &size,
+          scores, &n_inputs, &ZERO_F, worker.batch_input_grads, &size)
+    # dY (K x d, row-major) = G X, i.e. dY^T = X^T G^T.
+    sgemm(NO_TRANSPOSE, NO_TRANSPOSE, &size, &n_outputs, &n_inputs, &ONE_F, inputs, &size,
+          scores, &n_inputs, &ZERO_F, worker.batch_output_grads, &size)
+    for b in range(n_inputs):
+        saxpy(&size, &ONE_F, &worker.batch_input_grads[b * size], &ONE,
+              &model.syn0[<int64_t>worker.batch_contexts[b] * size], &ONE)
+    for t in range(n_outputs):
+        saxpy(&size, &ONE_F, &worker.batch_output_grads[t * size], &ONE,
+              &model.syn1neg[<int64_t>worker.batch_targets[t] * size], &ONE)
 
 
 cdef inline int64_t subsample(const ModelConfig *model, WorkerState *worker,
@@ -282,9 +355,12 @@ cdef int64_t train_sentence(const ModelConfig *model, WorkerState *worker,
         end = i + radius + 1 if i + radius + 1 < n else n
         alpha = alpha_start + slope * i
         if model.sg:
-            for j in range(start, end):
-                if j != i:
-                    skipgram_pair(model, worker, kept[i], kept[j], alpha)
+            if model.hs or not model.shared_negatives:
+                for j in range(start, end):
+                    if j != i:
+                        skipgram_pair(model, worker, kept[i], kept[j], alpha)
+            if model.shared_negatives:
+                skipgram_shared_negatives(model, worker, kept, i, start, end, alpha)
         else:
             cbow_centre(model, worker, kept, i, start, end, alpha)
     return n
@@ -355,7 +431,7 @@ cdef class TrainingModel:
         The noise distribution's alias table (``w2v.vocab.noise_alias_table``).
     hs_points, hs_codes, hs_offsets : numpy.ndarray or None
         The Huffman tree (``w2v.vocab.huffman_tree``).
-    sg, hs, negative, cbow_mean, window, shrink_windows, compute_loss : int
+    sg, hs, negative, cbow_mean, window, shrink_windows, compute_loss, shared_negatives : int
         As in ``Word2Vec``.
 
     Examples
@@ -378,7 +454,8 @@ cdef class TrainingModel:
 
     def __init__(self, syn0, syn1, syn1neg, keep_threshold, alias_accept, alias_other,
                  hs_points, hs_codes, hs_offsets, *, int sg, int hs, int negative,
-                 int cbow_mean, int window, int shrink_windows, int compute_loss):
+                 int cbow_mean, int window, int shrink_windows, int compute_loss,
+                 int shared_negatives=0):
         cdef int64_t vocab_size = syn0.shape[0]
         cdef int size = syn0.shape[1]
         cdef const uint32_t[::1] keep_view
@@ -393,6 +470,8 @@ cdef class TrainingModel:
             raise ValueError(f"window must be >= 1, got {window}")
         if not hs and negative <= 0:
             raise ValueError("need hs=1 or negative > 0: there is no output layer to train")
+        if shared_negatives and (not sg or negative <= 0):
+            raise ValueError("shared_negatives needs skip-gram (sg=1) with negative sampling (negative > 0)")
         memset(&self.config, 0, sizeof(ModelConfig))
         self.config.vocab_size = vocab_size
         self.config.size = size
@@ -403,6 +482,7 @@ cdef class TrainingModel:
         self.config.window = window
         self.config.shrink_windows = shrink_windows
         self.config.compute_loss = compute_loss
+        self.config.shared_negatives = shared_negatives
         self.config.syn0 = _matrix_pointer(syn0, vocab_size, size, "syn0")
         if keep_threshold is not None:
             keep_view = keep_threshold
@@ -488,7 +568,31 @@ cdef class Worker:
         self.state.noise_position = NOISE_BUFFER_SIZE  # empty: the first draw refills it
         self._buffers = {"neu1": neu1.base, "neu1e": neu1e.base, "noise": noise.base,
                          "noise_buffer": noise_buffer.base}
+        if model.config.shared_negatives:
+            self._allocate_window_scratch()
         self.ensure_capacity(1024)
+
+    cdef void _allocate_window_scratch(self) except *:
+        """Scratch matrices of the shared-negatives mode: B = 2 * window inputs, K outputs."""
+        cdef int size = self.model.config.size
+        cdef int n_inputs = 2 * self.model.config.window
+        cdef int n_outputs = self.model.config.negative + 1
+        cdef real_t[::1] inputs = np.zeros(n_inputs * size, dtype=np.float32)
+        cdef real_t[::1] outputs = np.zeros(n_outputs * size, dtype=np.float32)
+        cdef real_t[::1] scores = np.zeros(n_inputs * n_outputs, dtype=np.float32)
+        cdef real_t[::1] input_grads = np.zeros(n_inputs * size, dtype=np.float32)
+        cdef real_t[::1] output_grads = np.zeros(n_outputs * size, dtype=np.float32)
+        cdef int32_t[::1] contexts = np.zeros(n_inputs, dtype=np.int32)
+        cdef int32_t[::1] targets = np.zeros(n_outputs, dtype=np.int32)
+        self.state.batch_inputs = &inputs[0]
+        self.state.batch_outputs = &outputs[0]
+        self.state.batch_scores = &scores[0]
+        self.state.batch_input_grads = &input_grads[0]
+        self.state.batch_output_grads = &output_grads[0]
+        self.state.batch_contexts = &contexts[0]
+        self.state.batch_targets = &targets[0]
+        self._buffers["window"] = (inputs.base, outputs.base, scores.base, input_grads.base,
+                                   output_grads.base, contexts.base, targets.base)
 
     cdef void ensure_capacity(self, int64_t n_tokens) except *:
         """Grow the subsampled-sentence buffer to hold `n_tokens` words."""
