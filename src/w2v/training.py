@@ -16,11 +16,12 @@ caller gives ``total_examples``, else in raw words against ``total_words``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,6 +155,36 @@ def make_workers(model: _core.TrainingModel, n_workers: int, seed: int, call: in
     return [_core.Worker(model, int(state)) for state in states]
 
 
+@contextlib.contextmanager
+def _running(threads: list[threading.Thread], stop: Callable[[], None]) -> Iterator[None]:
+    """Start `threads`; if the body raises (KeyboardInterrupt too), stop and join them first."""
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    except BaseException:
+        stop()
+        for thread in threads:
+            thread.join()
+        raise
+
+
+def _add_worker_tallies(stats: EpochStats, workers: list[_core.Worker]) -> EpochStats:
+    """Sum the threads' float64 loss and effective-word tallies into the epoch's stats."""
+    for worker in workers:
+        stats.effective_words += worker.effective_words
+        stats.loss += worker.loss
+    return stats
+
+
+def _wait(threads: list[threading.Thread], report: Callable[[], None], delay: float) -> None:
+    """Join `threads`, calling `report` every `delay` seconds meanwhile."""
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(timeout=delay)
+            report()
+
+
 def train_epoch_iterable(
     corpus: Iterable,
     key_to_index: dict,
@@ -203,9 +234,7 @@ def train_epoch_iterable(
 
     reporter.start_epoch(epoch)
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    try:
+    with _running(threads, stop=batches.abort):
         for sentence in corpus:
             if encoder.add(sentence):
                 push()
@@ -214,23 +243,12 @@ def train_epoch_iterable(
         if len(encoder) and not failures:
             push()
         batches.close()
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(timeout=reporter.report_delay)
-                report()
-    except BaseException:  # the corpus failed, or KeyboardInterrupt: stop the workers first
-        batches.abort()
-        for thread in threads:
-            thread.join()
-        raise
+        _wait(threads, report, reporter.report_delay)
     if failures:
         raise failures[0]
     stats = EpochStats(epoch, raw_words=batches.raw_words_done, sentences=batches.sentences_done,
                        seconds=time.perf_counter() - started)
-    for worker in workers:
-        stats.effective_words += worker.effective_words
-        stats.loss += worker.loss
-    return stats
+    return _add_worker_tallies(stats, workers)
 
 
 def train_epoch_file(
@@ -253,38 +271,31 @@ def train_epoch_file(
     shared = np.zeros(2, dtype=np.int64)  # words read by all threads, stop flag
     outcomes: list = [None] * n
 
+    def stop() -> None:
+        shared[1] = 1
+
     def run(i: int) -> None:
         try:
             outcomes[i] = _corpusfile.train_file_range(
                 workers[i], table, path, bounds[i], bounds[i + 1], schedule.start_alpha,
                 schedule.end_alpha, epoch, schedule.epochs, total_words, shared)
         except BaseException as error:  # reported by the calling thread
-            shared[1] = 1
+            stop()
             outcomes[i] = error
+
+    def report() -> None:
+        done = int(shared[0])
+        reporter.update(done / total_words, done, schedule.alpha(epoch, done / total_words))
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
     reporter.start_epoch(epoch)
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(timeout=reporter.report_delay)
-                done = int(shared[0])
-                reporter.update(done / total_words, done, schedule.alpha(epoch, done / total_words))
-    except BaseException:  # KeyboardInterrupt: ask the threads to stop, then re-raise
-        shared[1] = 1
-        for thread in threads:
-            thread.join()
-        raise
+    with _running(threads, stop):
+        _wait(threads, report, reporter.report_delay)
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
-    stats = EpochStats(epoch, seconds=time.perf_counter() - started)
-    for worker, (raw_words, sentences) in zip(workers, outcomes):
-        stats.raw_words += raw_words
-        stats.sentences += sentences
-        stats.effective_words += worker.effective_words
-        stats.loss += worker.loss
-    return stats
+    stats = EpochStats(epoch, raw_words=sum(raw for raw, _ in outcomes),
+                       sentences=sum(sentences for _, sentences in outcomes),
+                       seconds=time.perf_counter() - started)
+    return _add_worker_tallies(stats, workers)
