@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Training speed and quality of w2v against gensim, side by side in one run.
+
+Each measurement runs in a fresh subprocess (so peak RSS is that run's own), builds the
+vocabulary untimed, then times ``train()`` alone. Words/s are raw words (before
+subsampling) per wall-clock second. Analogy accuracy is computed for both libraries by
+gensim's own ``evaluate_word_analogies`` on the same vectors' protocol (w2v's vectors are
+copied into a gensim KeyedVectors), so the evaluation cannot differ.
+
+Examples
+--------
+Everything the throughput issue asks for (takes about an hour on 2 cores)::
+
+    python bench/bench_train.py --shared ../shared --out bench/results/train.json
+
+A quick look at one mode::
+
+    python bench/bench_train.py --corpora synth --modes sg-neg --repeats 1 --no-accuracy
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+MODES = {
+    "sg-neg": dict(sg=1, hs=0, negative=5),
+    "cbow-neg": dict(sg=0, hs=0, negative=5),
+    "sg-hs": dict(sg=1, hs=1, negative=0),
+    "cbow-hs": dict(sg=0, hs=1, negative=0),
+}
+VARIANTS = ["w2v-iterable", "w2v-file", "gensim-iterable", "gensim-file"]
+
+
+# ------------------------------------------------------------------ child side
+
+
+def child(spec: dict) -> dict:
+    """Build the vocabulary, time train(), optionally evaluate analogies; runs in a subprocess."""
+    library, source = spec["variant"].split("-")
+    params = dict(MODES[spec["mode"]], vector_size=spec["size"], window=spec["window"],
+                  min_count=5, sample=1e-3, workers=spec["workers"], epochs=spec["epochs"])
+    params.update(spec.get("extra", {}))
+    if library == "w2v":
+        import w2v
+        model = w2v.Word2Vec(**params)
+        corpus = w2v.LineSentence(spec["corpus"])
+    else:
+        from gensim.models import Word2Vec
+        from gensim.models.word2vec import LineSentence
+        model = Word2Vec(**params)
+        corpus = LineSentence(spec["corpus"])
+    started = time.perf_counter()
+    if source == "file":
+        model.build_vocab(corpus_file=spec["corpus"])
+    else:
+        model.build_vocab(corpus)
+    vocab_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    if source == "file":
+        model.train(corpus_file=spec["corpus"], total_words=model.corpus_total_words, epochs=model.epochs)
+    else:
+        model.train(corpus, total_examples=model.corpus_count, epochs=model.epochs)
+    seconds = time.perf_counter() - started
+    result = {"seconds": seconds, "vocab_seconds": vocab_seconds,
+              "raw_words": model.corpus_total_words * model.epochs, "vocab": len(model.wv)}
+    if spec.get("analogies"):
+        result["analogy"] = analogy_accuracy(model.wv, spec["analogies"])
+    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def analogy_accuracy(wv, path: str) -> dict:
+    """gensim's evaluate_word_analogies (3CosAdd, restrict_vocab=300000) on any vectors."""
+    from gensim.models import KeyedVectors
+    kv = KeyedVectors(wv.vector_size)
+    kv.add_vectors(list(wv.index_to_key), wv.vectors)
+    score, sections = kv.evaluate_word_analogies(path)
+    total = next(s for s in sections if s["section"] == "Total accuracy")
+    return {"accuracy": 100 * score, "questions": len(total["correct"]) + len(total["incorrect"])}
+
+
+# ------------------------------------------------------------------ parent side
+
+
+def run_child(spec: dict) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"{spec['variant']} {spec['mode']} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def prepare_corpora(shared: str, cache: str, names: list[str]) -> dict[str, str]:
+    os.makedirs(cache, exist_ok=True)
+    paths = {}
+    if "synth" in names:
+        paths["synth"] = os.path.join(cache, "synthetic-17m.txt")
+        if not os.path.exists(paths["synth"]):
+            subprocess.run([sys.executable, os.path.join(shared, "bench", "gen_synthetic.py"),
+                            "--out", paths["synth"]], check=True)
+    if "dev" in names:
+        paths["dev"] = os.path.join(cache, "dev-corpus.txt")
+        if not os.path.exists(paths["dev"]):
+            with lzma.open(os.path.join(shared, "data", "dev-corpus.txt.xz"), "rb") as src, \
+                    open(paths["dev"], "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 24)
+    return paths
+
+
+def median_run(spec: dict, repeats: int) -> dict:
+    runs = [run_child(spec) for _ in range(repeats)]
+    best = dict(runs[0])
+    best["seconds"] = statistics.median(r["seconds"] for r in runs)
+    best["runs"] = [round(r["seconds"], 2) for r in runs]
+    best["max_rss_mb"] = max(r["max_rss_mb"] for r in runs)
+    best["words_per_second"] = best["raw_words"] / best["seconds"]
+    return best
+
+
+def print_speed_table(corpus: str, mode: str, results: dict) -> None:
+    gensim_best = min(results[v]["seconds"] for v in results if v.startswith("gensim"))
+    print(f"\n### {corpus}, {mode}, {results[next(iter(results))]['raw_words']:,} raw words\n")
+    print("| variant | workers | train s (median) | words/s | vs gensim best | peak RSS MB | runs |")
+    print("|---|---|---|---|---|---|---|")
+    for variant, r in results.items():
+        print(f"| {variant} | {r['workers']} | {r['seconds']:.1f} | {r['words_per_second']:,.0f} | "
+              f"{gensim_best / r['seconds']:.2f}x | {r['max_rss_mb']:.0f} | {r['runs']} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared"),
+                        help="the shared folder with bench/gen_synthetic.py and data/")
+    parser.add_argument("--cache", default=os.path.join(os.path.dirname(__file__), ".data"),
+                        help="where generated/decompressed corpora are kept")
+    parser.add_argument("--corpora", default="synth,dev")
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=1, help="epochs of the timed runs")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--size", type=int, default=100)
+    parser.add_argument("--window", type=int, default=5)
+    parser.add_argument("--scaling", action="store_true", help="also time w2v with 1 worker")
+    parser.add_argument("--no-accuracy", action="store_true", help="skip the 5-epoch accuracy runs")
+    parser.add_argument("--accuracy-modes", default="sg-neg,cbow-neg")
+    parser.add_argument("--out", help="write all results as JSON here")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(json.loads(args.child))))
+        return
+
+    paths = prepare_corpora(args.shared, args.cache, args.corpora.split(","))
+    analogies = os.path.join(args.shared, "data", "eval", "questions-words.txt")
+    report: dict = {"settings": vars(args), "speed": {}, "scaling": {}, "accuracy": {}}
+    base = dict(size=args.size, window=args.window, epochs=args.epochs)
+    for corpus, path in paths.items():
+        for mode in args.modes.split(","):
+            results = {}
+            for variant in args.variants.split(","):
+                spec = dict(base, variant=variant, mode=mode, corpus=path, workers=args.workers)
+                results[variant] = dict(median_run(spec, args.repeats), workers=args.workers)
+            if args.scaling:
+                for variant in [v for v in args.variants.split(",") if v.startswith("w2v")]:
+                    spec = dict(base, variant=variant, mode=mode, corpus=path, workers=1)
+                    results[f"{variant} (1 worker)"] = dict(median_run(spec, args.repeats), workers=1)
+            report["speed"][f"{corpus}/{mode}"] = results
+            print_speed_table(corpus, mode, results)
+            sys.stdout.flush()
+    if not args.no_accuracy and "dev" in paths:
+        print("\n### Analogy accuracy on the dev corpus (5 epochs, gensim's evaluation for both)\n")
+        print("| mode | library | accuracy % | questions | train s |")
+        print("|---|---|---|---|---|")
+        for mode in args.accuracy_modes.split(","):
+            for variant in ("w2v-file", "gensim-file"):
+                spec = dict(base, epochs=5, variant=variant, mode=mode, corpus=paths["dev"],
+                            workers=args.workers, analogies=analogies)
+                r = run_child(spec)
+                report["accuracy"][f"{mode}/{variant}"] = r
+                print(f"| {mode} | {variant} | {r['analogy']['accuracy']:.2f} | "
+                      f"{r['analogy']['questions']} | {r['seconds']:.1f} |")
+                sys.stdout.flush()
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as handle:
+            json.dump(report, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()
