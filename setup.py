@@ -19,7 +19,7 @@ import sys
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-MODULES = ["_core", "_vocab", "_corpusfile", "_batchqueue"]
+MODULES = ["_core", "_vocab", "_corpusfile", "_batchqueue", "_phrases"]
 
 
 def compile_args() -> list[str]:

@@ -14,23 +14,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
 import numpy as np
 
-
-cdef inline list as_token_list(object sentence, int64_t sentence_number):
-    """A sentence as a list of tokens; a str or bytes sentence is the classic mistake."""
-    if type(sentence) is list:
-        return <list>sentence
-    if isinstance(sentence, (str, bytes)):
-        raise TypeError(
-            f"sentence {sentence_number} is a {type(sentence).__name__}, not a list of tokens: "
-            "the corpus must be an iterable of sentences, each a list of str tokens "
-            "(for example [line.split() for line in lines]); a flat list of words or a "
-            "plain string would be read one character at a time")
-    try:
-        return list(sentence)
-    except TypeError:
-        raise TypeError(
-            f"sentence {sentence_number} is a {type(sentence).__name__}, not a list of tokens: "
-            "the corpus must be an iterable of sentences, each a list of str tokens") from None
+from w2v._tokens cimport as_token_list, token_type_error
 
 
 cdef class WordCounter:
@@ -79,9 +63,7 @@ cdef class WordCounter:
         cdef Py_ssize_t index
         for token in tokens:
             if type(token) is not str:
-                raise TypeError(
-                    f"sentence {self.sentences} holds a token of type {type(token).__name__} "
-                    f"({token!r}); tokens must be str")
+                raise token_type_error(token, self.sentences)
             slot = PyDict_GetItem(self.slots, token)
             if slot is NULL:
                 index = len(self.words)

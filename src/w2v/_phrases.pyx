@@ -1,0 +1,691 @@
+# cython: language_level=3
+"""Phrase detection at C speed: counting unigrams and phrase candidates, scoring, joining.
+
+Every token is interned once to an int32 id (one dict lookup that reuses Python's cached
+str hash). A phrase candidate is the id sequence ``(a, connector..., b)``, counted in an
+open-addressing C hash table keyed by those ids. Compared with gensim's dict of joined
+strings, no string is built per token pair, an entry costs about 40 bytes instead of about
+150, and the token ``"a_b"`` (say from an earlier pass) never collides with the pair
+``("a", "b")``.
+
+The Python layer (``w2v.phrases``) owns the parameters, validation and file format.
+"""
+
+cimport cython
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+from libc.math cimport INFINITY, log
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcmp, memcpy, memmove, memset
+
+import logging
+
+import numpy as np
+
+from w2v._tokens cimport as_token_list, token_type_error
+
+logger = logging.getLogger("w2v.phrases")
+
+#: Built-in scorers, selected by ``PhraseCounter.configure``.
+SCORER_WORD2PHRASE, SCORER_ORIGINAL, SCORER_NPMI, SCORER_CALLABLE = 0, 1, 2, 3
+
+cdef int64_t MAX_IDS = 2147483647  # ids are int32
+
+
+# ---------------------------------------------------------------------------------------------
+# A hash table from int32 id sequences to int64 values
+# ---------------------------------------------------------------------------------------------
+
+cdef struct Entry:
+    int64_t offset     # of the key's ids in the pool
+    int64_t value
+    uint64_t hash
+    int64_t length
+
+
+cdef inline uint64_t hash_ids(const int32_t *key, int64_t n) noexcept nogil:
+    # One multiply per id, then SplitMix64's finaliser so that the low bits (the slot) depend
+    # on every id: pairs of small consecutive ids would otherwise crowd into few slots.
+    cdef uint64_t h = <uint64_t>n
+    cdef int64_t i
+    for i in range(n):
+        h = (h ^ <uint32_t>key[i]) * <uint64_t>0x9E3779B97F4A7C15ULL
+    h = (h ^ (h >> 30)) * <uint64_t>0xBF58476D1CE4E5B9ULL
+    h = (h ^ (h >> 27)) * <uint64_t>0x94D049BB133111EBULL
+    return h ^ (h >> 31)
+
+
+cdef class SequenceTable:
+    """Open-addressing hash table from sequences of int32 ids to int64 values, in insertion order.
+
+    Examples
+    --------
+    >>> table = SequenceTable()
+    >>> table.increment([1, 2]); table.increment([1, 2]); table.increment([2, 1, 3])
+    >>> table.get([1, 2]), table.get([2, 1]), len(table)
+    (2, 0, 2)
+    """
+
+    cdef int32_t *pool
+    cdef int64_t pool_size
+    cdef int64_t pool_capacity
+    cdef Entry *entries
+    cdef int64_t size
+    cdef int64_t capacity
+    cdef int64_t *slots
+    cdef int64_t slot_mask
+
+    def __cinit__(self, int64_t expected=1024):
+        cdef int64_t n_slots = 16
+        self.capacity = max(expected, 16)
+        while n_slots < 2 * self.capacity:
+            n_slots *= 2
+        self.pool_capacity = 2 * self.capacity
+        self.pool = <int32_t *>malloc(self.pool_capacity * sizeof(int32_t))
+        self.entries = <Entry *>malloc(self.capacity * sizeof(Entry))
+        self.slots = <int64_t *>malloc(n_slots * sizeof(int64_t))
+        if self.pool == NULL or self.entries == NULL or self.slots == NULL:
+            raise MemoryError("cannot allocate the phrase table")
+        self.slot_mask = n_slots - 1
+        memset(self.slots, 0xFF, n_slots * sizeof(int64_t))  # every slot -1: empty
+
+    def __dealloc__(self):
+        free(self.pool)
+        free(self.entries)
+        free(self.slots)
+
+    def __len__(self):
+        return self.size
+
+    def increment(self, key):
+        """Add one to the value of ``key`` (a sequence of ids), inserting it at 0 if absent."""
+        cdef int32_t[::1] ids = np.ascontiguousarray(key, dtype=np.int32)
+        self.add(&ids[0], ids.shape[0], 1)
+
+    def get(self, key):
+        """The value of ``key``, or 0."""
+        cdef int32_t[::1] ids = np.ascontiguousarray(key, dtype=np.int32)
+        cdef int64_t entry = self.find(&ids[0], ids.shape[0], hash_ids(&ids[0], ids.shape[0]))
+        return self.entries[entry].value if entry >= 0 else 0
+
+    cdef inline int64_t find(self, const int32_t *key, int64_t n, uint64_t h) noexcept nogil:
+        """The entry holding ``key``, or -1."""
+        cdef int64_t slot = h & self.slot_mask
+        cdef int64_t entry
+        while True:
+            entry = self.slots[slot]
+            if entry < 0:
+                return -1
+            if (self.entries[entry].hash == h and self.entries[entry].length == n
+                    and memcmp(self.pool + self.entries[entry].offset, key, n * sizeof(int32_t)) == 0):
+                return entry
+            slot = (slot + 1) & self.slot_mask
+
+    cdef int add(self, const int32_t *key, int64_t n, int64_t delta) except -1:
+        """Add ``delta`` to the value of ``key``, inserting it if absent."""
+        cdef uint64_t h = hash_ids(key, n)
+        cdef int64_t entry = self.find(key, n, h)
+        if entry >= 0:
+            self.entries[entry].value += delta
+            return 0
+        if self.reserve(n) != 0:
+            raise MemoryError("cannot grow the phrase table")
+        entry = self.size
+        memcpy(self.pool + self.pool_size, key, n * sizeof(int32_t))
+        self.entries[entry].offset = self.pool_size
+        self.entries[entry].length = n
+        self.entries[entry].hash = h
+        self.entries[entry].value = delta
+        self.pool_size += n
+        self.size += 1
+        self.place(entry)
+        return 0
+
+    cdef inline void place(self, int64_t entry) noexcept nogil:
+        cdef int64_t slot = self.entries[entry].hash & self.slot_mask
+        while self.slots[slot] >= 0:
+            slot = (slot + 1) & self.slot_mask
+        self.slots[slot] = entry
+
+    cdef int reserve(self, int64_t n) noexcept nogil:
+        """Room for one more entry of ``n`` ids (growing and rehashing). 0 on success."""
+        cdef int32_t *pool
+        cdef Entry *entries
+        cdef int64_t *slots
+        cdef int64_t n_slots
+        if self.pool_size + n > self.pool_capacity:
+            pool = <int32_t *>realloc(self.pool, (2 * self.pool_capacity + n) * sizeof(int32_t))
+            if pool == NULL:
+                return -1
+            self.pool = pool
+            self.pool_capacity = 2 * self.pool_capacity + n
+        if self.size == self.capacity:
+            entries = <Entry *>realloc(self.entries, 2 * self.capacity * sizeof(Entry))
+            if entries == NULL:
+                return -1
+            self.entries = entries
+            self.capacity *= 2
+        if 2 * (self.size + 1) > self.slot_mask + 1:
+            n_slots = 2 * (self.slot_mask + 1)
+            slots = <int64_t *>realloc(self.slots, n_slots * sizeof(int64_t))
+            if slots == NULL:
+                return -1
+            self.slots = slots
+            self.slot_mask = n_slots - 1
+            self.rehash()
+        return 0
+
+    cdef void rehash(self) noexcept nogil:
+        cdef int64_t i
+        memset(self.slots, 0xFF, (self.slot_mask + 1) * sizeof(int64_t))
+        for i in range(self.size):
+            self.place(i)
+
+    cdef void prune(self, int64_t min_value) noexcept nogil:
+        """Drop the entries whose value is below ``min_value``, keeping the order of the rest."""
+        cdef int64_t i, kept = 0, pool_size = 0
+        for i in range(self.size):
+            if self.entries[i].value >= min_value:
+                # Keys only move left, in order, so no unread key is overwritten.
+                memmove(self.pool + pool_size, self.pool + self.entries[i].offset,
+                        self.entries[i].length * sizeof(int32_t))
+                self.entries[i].offset = pool_size
+                pool_size += self.entries[i].length
+                self.entries[kept] = self.entries[i]
+                kept += 1
+        self.size = kept
+        self.pool_size = pool_size
+        self.rehash()
+
+    cdef void mark_ids(self, uint8_t *used) noexcept nogil:
+        cdef int64_t i
+        for i in range(self.pool_size):
+            used[self.pool[i]] = 1
+
+    cdef void remap(self, const int32_t *new_ids) noexcept nogil:
+        """Rewrite every id through ``new_ids`` (the hashes change, so rehash)."""
+        cdef int64_t i
+        for i in range(self.pool_size):
+            self.pool[i] = new_ids[self.pool[i]]
+        for i in range(self.size):
+            self.entries[i].hash = hash_ids(self.pool + self.entries[i].offset, self.entries[i].length)
+        self.rehash()
+
+
+# ---------------------------------------------------------------------------------------------
+# What counting and frozen models share: token ids and joining phrases in sentences
+# ---------------------------------------------------------------------------------------------
+
+cdef class PhraseSource:
+    """Token ids plus phrase joining; subclasses say which id sequences are phrases.
+
+    Phrases are found left to right, greedily, exactly as gensim 4 and word2phrase do: a
+    candidate runs from one non-connector token, over any connector tokens, to the next
+    non-connector token; once joined, its last token cannot start another phrase.
+    """
+
+    cdef dict ids
+    cdef list words
+    cdef frozenset connectors
+    cdef bint has_connectors
+    cdef object key_array
+    cdef int32_t[::1] key
+
+    def __init__(self, connector_words=frozenset()):
+        self.ids = {}
+        self.words = []
+        self.connectors = frozenset(connector_words)
+        self.has_connectors = len(self.connectors) > 0
+        self.key_array = np.empty(64, dtype=np.int32)
+        self.key = self.key_array
+
+    cdef int32_t id_of(self, object token):
+        cdef PyObject *slot = PyDict_GetItem(self.ids, token)
+        return -1 if slot is NULL else <int32_t><Py_ssize_t><object>slot
+
+    cdef void reserve_key(self, Py_ssize_t n):
+        if n > self.key.shape[0]:
+            self.key_array = np.empty(2 * n, dtype=np.int32)
+            self.key = self.key_array
+
+    cdef int score(self, const int32_t *key, int64_t n, double *out) except -1:
+        """1 and the score in ``out`` if ``key`` is a phrase, else 0."""
+        return 0
+
+    cdef int candidate(self, list tokens, Py_ssize_t start, Py_ssize_t end, int32_t first,
+                       int32_t last, double *out) except -1:
+        """Score tokens[start:end + 1] (first and last ids known); 0 when it is no phrase."""
+        cdef Py_ssize_t i
+        cdef int32_t between
+        if first < 0 or last < 0:
+            return 0
+        self.key[0] = first
+        for i in range(start + 1, end):
+            between = self.id_of(tokens[i])
+            if between < 0:
+                return 0
+            self.key[i - start] = between
+        self.key[end - start] = last
+        return self.score(&self.key[0], end - start + 1, out)
+
+    def analyze(self, sentence, str delimiter, dict found=None, int64_t sentence_number=0):
+        """The sentence with its phrases joined by ``delimiter`` (always a new list).
+
+        With ``found``, also store each phrase found and its score there.
+        """
+        cdef list tokens = as_token_list(sentence, sentence_number)
+        cdef Py_ssize_t n = len(tokens), i, start = -1, copied = 0
+        cdef int32_t token_id, start_id = -1
+        cdef object token
+        cdef list out = None
+        cdef double score
+        self.reserve_key(n + 1)
+        for i in range(n):
+            token = tokens[i]
+            if type(token) is not str:
+                raise token_type_error(token, sentence_number)
+            if self.has_connectors and token in self.connectors:
+                continue  # inside a candidate it waits for the candidate's end; else stays as is
+            token_id = self.id_of(token)
+            if start >= 0 and self.candidate(tokens, start, i, start_id, token_id, &score):
+                if out is None:
+                    out = []
+                out.extend(tokens[copied:start])
+                joined = delimiter.join(tokens[start:i + 1])
+                out.append(joined)
+                if found is not None:
+                    found[joined] = score
+                copied = i + 1
+                start = -1
+                continue
+            start = i
+            start_id = token_id
+        if out is None:
+            return tokens[:]
+        out.extend(tokens[copied:])
+        return out
+
+    def analyze_corpus(self, corpus, str delimiter, dict found):
+        """Put every phrase of ``corpus`` and its score in ``found`` (``find_phrases``)."""
+        cdef int64_t number = 0
+        for sentence in corpus:
+            self.analyze(sentence, delimiter, found, number)
+            number += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting: unigrams and phrase candidates, with gensim's pruning
+# ---------------------------------------------------------------------------------------------
+
+cdef class PhraseCounter(PhraseSource):
+    """Counts of unigrams and phrase candidates over a corpus, and the scores they give.
+
+    A connector word is never counted on its own and never starts or ends a candidate; a
+    count of 0 means "absent" (never seen, or pruned), as a missing key does in gensim.
+
+    Examples
+    --------
+    >>> counter = PhraseCounter(frozenset(["of"]))
+    >>> counter.add_corpus([["bank", "of", "america"], ["bank", "rate"]], max_vocab_size=100)
+    1
+    >>> counter.unigram_count("bank"), counter.unigram_count("of"), counter.phrase_count(["bank", "of", "america"])
+    (2, 0, 1)
+    >>> len(counter), counter.total_words  # 3 unigrams and 2 candidates; 5 tokens
+    (5, 5)
+    """
+
+    cdef object count_array
+    cdef int64_t[::1] counts
+    cdef object connector_array
+    cdef uint8_t[::1] is_connector
+    cdef SequenceTable table
+    cdef readonly int64_t total_words
+    cdef readonly int64_t sentences
+    cdef readonly int64_t n_unigrams
+    # scoring
+    cdef int scorer_kind
+    cdef int64_t min_count
+    cdef double threshold
+    cdef object scorer
+
+    def __init__(self, connector_words=frozenset()):
+        PhraseSource.__init__(self, connector_words)
+        self.clear()
+        self.configure(SCORER_WORD2PHRASE, 5, 100.0, None)
+
+    cdef int clear(self) except -1:
+        self.ids = {}
+        self.words = []
+        self.count_array = np.zeros(1024, dtype=np.int64)
+        self.counts = self.count_array
+        self.connector_array = np.zeros(1024, dtype=np.uint8)
+        self.is_connector = self.connector_array
+        self.table = SequenceTable(1 << 12)
+        self.total_words = 0
+        self.sentences = 0
+        self.n_unigrams = 0
+        return 0
+
+    def __len__(self):
+        """Unigrams and candidates with a count (gensim's ``len(phrases.vocab)``)."""
+        return self.n_unigrams + self.table.size
+
+    def configure(self, int kind, int64_t min_count, double threshold, scorer=None):
+        """Choose the scorer (a ``SCORER_*`` kind; ``scorer`` is the callable for SCORER_CALLABLE)."""
+        if kind < SCORER_WORD2PHRASE or kind > SCORER_CALLABLE:
+            raise ValueError(f"unknown scorer kind {kind}")
+        self.scorer_kind = kind
+        self.min_count = min_count
+        self.threshold = threshold
+        self.scorer = scorer
+
+    # -- counting ----------------------------------------------------------------------------
+
+    cdef int32_t intern(self, str token) except -1:
+        cdef Py_ssize_t index = len(self.words)
+        if index >= MAX_IDS:
+            raise MemoryError("more than 2**31 distinct tokens held; lower max_vocab_size")
+        if index == self.counts.shape[0]:
+            self.count_array = np.concatenate([self.count_array, np.zeros_like(self.count_array)])
+            self.counts = self.count_array
+            self.connector_array = np.concatenate([self.connector_array, np.zeros_like(self.connector_array)])
+            self.is_connector = self.connector_array
+        self.ids[token] = index
+        self.words.append(token)
+        self.counts[index] = 0
+        self.is_connector[index] = self.has_connectors and token in self.connectors
+        return <int32_t>index
+
+    cdef int add_sentence(self, object sentence) except -1:
+        cdef list tokens = as_token_list(sentence, self.sentences)
+        cdef Py_ssize_t n = len(tokens), between = 0
+        cdef object token
+        cdef PyObject *slot
+        cdef int32_t token_id
+        cdef bint started = False
+        self.reserve_key(n + 1)
+        for token in tokens:
+            slot = PyDict_GetItem(self.ids, token)
+            if slot is not NULL:
+                token_id = <int32_t><Py_ssize_t><object>slot
+            elif type(token) is str:
+                token_id = self.intern(<str>token)
+            else:
+                raise token_type_error(token, self.sentences)
+            if self.is_connector[token_id]:
+                if started:
+                    between += 1
+                    self.key[between] = token_id
+                continue
+            if self.counts[token_id] == 0:
+                self.n_unigrams += 1
+            self.counts[token_id] += 1
+            if started:
+                self.key[between + 1] = token_id
+                self.table.add(&self.key[0], between + 2, 1)
+            # The word ends one candidate and starts the next.
+            self.key[0] = token_id
+            between = 0
+            started = True
+        self.total_words += n
+        self.sentences += 1
+        return 0
+
+    def add_corpus(self, corpus, int64_t max_vocab_size, int64_t progress_per=10000):
+        """Count every sentence of ``corpus``; prune as gensim does; return the next min_reduce.
+
+        Whenever more than ``max_vocab_size`` unigrams and candidates are held after a
+        sentence, those with a count below ``min_reduce`` are dropped and ``min_reduce``
+        grows by one, so memory stays bounded.
+        """
+        cdef int64_t min_reduce = 1
+        for sentence in corpus:
+            if progress_per > 0 and self.sentences % progress_per == 0:
+                logger.info("PROGRESS: at sentence #%i, processed %i words and %i word types",
+                            self.sentences, self.total_words, len(self))
+            self.add_sentence(sentence)
+            if self.n_unigrams + self.table.size > max_vocab_size:
+                self.prune(min_reduce)
+                min_reduce += 1
+        return min_reduce
+
+    def prune(self, int64_t min_reduce):
+        """Drop unigrams and candidates counted fewer than ``min_reduce`` times.
+
+        Ids no longer used by any count are released, so the token dict shrinks too.
+        """
+        cdef Py_ssize_t n_ids = len(self.words), i
+        cdef int64_t kept = 0
+        for i in range(n_ids):
+            if 0 < self.counts[i] < min_reduce:
+                self.counts[i] = 0
+                self.n_unigrams -= 1
+        self.table.prune(min_reduce)
+        used_array = self.count_array[:n_ids] > 0
+        cdef uint8_t[::1] used = used_array.view(np.uint8)
+        if n_ids:
+            self.table.mark_ids(&used[0])
+        new_ids_array = np.cumsum(used_array, dtype=np.int32) - 1
+        cdef int32_t[::1] new_ids = new_ids_array
+        if n_ids == 0 or new_ids[n_ids - 1] == n_ids - 1:
+            return
+        self.table.remap(&new_ids[0])
+        keep = np.flatnonzero(used_array)
+        self.words = [self.words[i] for i in keep]
+        self.ids = {word: i for i, word in enumerate(self.words)}
+        size = max(1024, 2 * len(self.words))
+        counts = np.zeros(size, dtype=np.int64)
+        counts[:len(keep)] = self.count_array[keep]
+        connectors = np.zeros(size, dtype=np.uint8)
+        connectors[:len(keep)] = self.connector_array[keep]
+        self.count_array, self.connector_array = counts, connectors
+        self.counts, self.is_connector = counts, connectors
+
+    def merge(self, PhraseCounter other):
+        """Add the counts of ``other`` (same connector words) to these."""
+        cdef Py_ssize_t n_other = len(other.words), i
+        cdef int64_t entry, j, length
+        new_ids_array = np.empty(max(n_other, 1), dtype=np.int32)
+        cdef int32_t[::1] new_ids = new_ids_array
+        cdef PyObject *slot
+        for i in range(n_other):
+            word = other.words[i]
+            slot = PyDict_GetItem(self.ids, word)
+            new_ids[i] = <int32_t><Py_ssize_t><object>slot if slot is not NULL else self.intern(word)
+            if other.counts[i] > 0:
+                if self.counts[new_ids[i]] == 0:
+                    self.n_unigrams += 1
+                self.counts[new_ids[i]] += other.counts[i]
+        for entry in range(other.table.size):
+            length = other.table.entries[entry].length
+            self.reserve_key(length)
+            for j in range(length):
+                self.key[j] = new_ids[other.table.pool[other.table.entries[entry].offset + j]]
+            self.table.add(&self.key[0], length, other.table.entries[entry].value)
+        self.total_words += other.total_words
+        self.sentences += other.sentences
+
+    # -- looking counts up -------------------------------------------------------------------
+
+    def unigram_count(self, str word):
+        """How often ``word`` was counted (0 if never, pruned, or a connector word)."""
+        cdef int32_t token_id = self.id_of(word)
+        return self.counts[token_id] if token_id >= 0 else 0
+
+    def phrase_count(self, tokens):
+        """How often the candidate ``tokens`` (first, connectors..., last) was counted."""
+        cdef Py_ssize_t n = len(tokens), i
+        cdef int32_t token_id
+        self.reserve_key(n)
+        for i in range(n):
+            token_id = self.id_of(tokens[i])
+            if token_id < 0:
+                return 0
+            self.key[i] = token_id
+        cdef int64_t entry = self.table.find(&self.key[0], n, hash_ids(&self.key[0], n))
+        return self.table.entries[entry].value if entry >= 0 else 0
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    cdef int score_counts(self, int64_t a, int64_t b, int64_t ab, double *out) except -1:
+        """Score a candidate from its counts; 1 when above the threshold."""
+        cdef double n_words, pa, pb, pab, denominator
+        if self.scorer_kind == SCORER_WORD2PHRASE or self.scorer_kind == SCORER_ORIGINAL:
+            # The same operations in the same order as the Python scorers: equal to the bit.
+            n_words = <double>(self.total_words if self.scorer_kind == SCORER_WORD2PHRASE
+                               else self.n_unigrams + self.table.size)
+            out[0] = <double>(ab - self.min_count) / <double>(a * b) * n_words
+        elif self.scorer_kind == SCORER_NPMI:
+            if ab < self.min_count:
+                out[0] = -INFINITY
+            else:
+                n_words = <double>self.total_words
+                pa = a / n_words
+                pb = b / n_words
+                pab = ab / n_words
+                denominator = -log(pab)
+                out[0] = -INFINITY if denominator == 0.0 else log(pab / (pa * pb)) / denominator
+        else:
+            out[0] = self.scorer(worda_count=a, wordb_count=b, bigram_count=ab,
+                                 len_vocab=self.n_unigrams + self.table.size,
+                                 min_count=self.min_count, corpus_word_count=self.total_words)
+        return out[0] > self.threshold
+
+    cdef int score(self, const int32_t *key, int64_t n, double *out) except -1:
+        cdef int64_t a = self.counts[key[0]], b = self.counts[key[n - 1]]
+        if a <= 0 or b <= 0:
+            return 0
+        cdef int64_t entry = self.table.find(key, n, hash_ids(key, n))
+        if entry < 0 or self.table.entries[entry].value <= 0:
+            return 0
+        return self.score_counts(a, b, self.table.entries[entry].value, out)
+
+    def export(self):
+        """Every counted candidate that scores above the threshold: a list of (tokens, score)."""
+        cdef list result = []
+        cdef int64_t entry, j, length, offset
+        cdef double score
+        cdef const int32_t *key
+        for entry in range(self.table.size):
+            offset = self.table.entries[entry].offset
+            length = self.table.entries[entry].length
+            key = self.table.pool + offset
+            if self.score(key, length, &score):
+                result.append((tuple([self.words[key[j]] for j in range(length)]), score))
+        return result
+
+    # -- state, for saving -------------------------------------------------------------------
+
+    def get_state(self):
+        """(words, counts, lengths, ids, values): the counts as plain lists and arrays."""
+        cdef Py_ssize_t n_ids = len(self.words)
+        cdef int64_t entry
+        lengths = np.empty(self.table.size, dtype=np.int64)
+        values = np.empty(self.table.size, dtype=np.int64)
+        flat = np.empty(self.table.pool_size, dtype=np.int32)
+        cdef int64_t[::1] length_view = lengths, value_view = values
+        cdef int32_t[::1] flat_view = flat
+        cdef int64_t position = 0
+        for entry in range(self.table.size):
+            length_view[entry] = self.table.entries[entry].length
+            value_view[entry] = self.table.entries[entry].value
+            memcpy(&flat_view[position], self.table.pool + self.table.entries[entry].offset,
+                   self.table.entries[entry].length * sizeof(int32_t))
+            position += self.table.entries[entry].length
+        return (list(self.words), self.count_array[:n_ids].copy(), lengths, flat, values)
+
+    def set_state(self, list words, counts, lengths, ids, values, int64_t total_words,
+                  int64_t sentences):
+        """Replace everything with the state ``get_state`` gave (checked, as it comes from a file)."""
+        counts = np.asarray(counts, dtype=np.int64)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        flat = np.ascontiguousarray(ids, dtype=np.int32)
+        values = np.asarray(values, dtype=np.int64)
+        if (len(counts) != len(words) or len(values) != len(lengths) or int(lengths.sum()) != len(flat)
+                or (len(lengths) and lengths.min() < 2) or (len(flat) and (flat.min() < 0 or flat.max() >= len(words)))
+                or (len(counts) and counts.min() < 0) or (len(values) and values.min() < 1)):
+            raise ValueError("inconsistent phrase counts")
+        if len(set(words)) != len(words) or not all(type(word) is str for word in words):
+            raise ValueError("the token list must hold distinct str tokens")
+        self.clear()
+        for word in words:
+            self.intern(word)
+        self.count_array[:len(words)] = counts
+        self.n_unigrams = int(np.count_nonzero(counts))
+        cdef int32_t[::1] flat_view = flat
+        cdef int64_t position = 0, entry
+        for entry in range(len(lengths)):
+            self.table.add(&flat_view[position], lengths[entry], values[entry])
+            position += lengths[entry]
+        self.total_words = total_words
+        self.sentences = sentences
+
+
+# ---------------------------------------------------------------------------------------------
+# Frozen phrases: only the phrases and their scores
+# ---------------------------------------------------------------------------------------------
+
+cdef class PhraseTable(PhraseSource):
+    """The phrases of a frozen model: token sequences and their scores, nothing else.
+
+    Examples
+    --------
+    >>> table = PhraseTable([(("new", "york"), 120.5)], threshold=10.0)
+    >>> table.analyze(["in", "new", "york", "city"], "_")
+    ['in', 'new_york', 'city']
+    >>> table.items()
+    [(('new', 'york'), 120.5)]
+    """
+
+    cdef SequenceTable table
+    cdef object score_array
+    cdef double[::1] scores
+    cdef double threshold
+
+    def __init__(self, items, double threshold, connector_words=frozenset()):
+        PhraseSource.__init__(self, connector_words)
+        items = list(items)
+        self.table = SequenceTable(max(len(items), 16))
+        self.score_array = np.empty(max(len(items), 1), dtype=np.float64)
+        self.scores = self.score_array
+        self.threshold = threshold
+        cdef Py_ssize_t index, j
+        cdef PyObject *slot
+        for index, (tokens, score) in enumerate(items):
+            if len(tokens) < 2:
+                raise ValueError(f"a phrase has at least two tokens, got {tokens!r}")
+            self.reserve_key(len(tokens))
+            for j, token in enumerate(tokens):
+                if type(token) is not str:
+                    raise TypeError(f"phrase tokens must be str, got {token!r}")
+                slot = PyDict_GetItem(self.ids, token)
+                if slot is NULL:
+                    self.ids[token] = len(self.words)
+                    self.words.append(token)
+                self.key[j] = self.ids[token]
+            if self.table.find(&self.key[0], len(tokens), hash_ids(&self.key[0], len(tokens))) >= 0:
+                raise ValueError(f"phrase {tokens!r} given twice")
+            self.table.add(&self.key[0], len(tokens), index)
+            self.scores[index] = score
+
+    def __len__(self):
+        return self.table.size
+
+    cdef int score(self, const int32_t *key, int64_t n, double *out) except -1:
+        cdef int64_t entry = self.table.find(key, n, hash_ids(key, n))
+        if entry < 0:
+            return 0
+        out[0] = self.scores[self.table.entries[entry].value]
+        return out[0] > self.threshold
+
+    def items(self):
+        """All phrases as a list of (tokens, score), in the order given."""
+        cdef int64_t entry, j
+        cdef const int32_t *key
+        result = []
+        for entry in range(self.table.size):
+            key = self.table.pool + self.table.entries[entry].offset
+            result.append((tuple([self.words[key[j]] for j in range(self.table.entries[entry].length)]),
+                           float(self.scores[self.table.entries[entry].value])))
+        return result
