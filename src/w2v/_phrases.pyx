@@ -269,6 +269,21 @@ cdef class PhraseSource:
         self.key[end - start] = last
         return self.score(&self.key[0], end - start + 1, out)
 
+    def score_tokens(self, tokens):
+        """The score of the candidate ``tokens`` if it is a phrase, else None."""
+        cdef Py_ssize_t n = len(tokens), i
+        cdef int32_t token_id
+        cdef double score
+        if n < 2:
+            return None
+        self.reserve_key(n)
+        for i in range(n):
+            token_id = self.id_of(tokens[i])
+            if token_id < 0:
+                return None
+            self.key[i] = token_id
+        return score if self.score(&self.key[0], n, &score) else None
+
     def analyze(self, sentence, str delimiter, dict found=None, int64_t sentence_number=0):
         """The sentence with its phrases joined by ``delimiter`` (always a new list).
 
@@ -641,7 +656,7 @@ cdef class PhraseTable(PhraseSource):
     cdef SequenceTable table
     cdef object score_array
     cdef double[::1] scores
-    cdef double threshold
+    cdef public double threshold
 
     def __init__(self, items, double threshold, connector_words=frozenset()):
         PhraseSource.__init__(self, connector_words)
