@@ -15,7 +15,7 @@ Examples
 from w2v._version import __version__
 
 try:
-    from w2v import _core, _vocab  # noqa: F401  (compiled kernels)
+    from w2v import _core, _phrases, _vocab  # noqa: F401  (compiled kernels)
 except ImportError as error:  # never fall back to slow pure Python silently
     raise ImportError(
         "w2v's compiled extension modules could not be imported "
@@ -26,13 +26,18 @@ except ImportError as error:  # never fall back to slow pure Python silently
 from w2v.callbacks import Callback
 from w2v.corpora import LineSentence, PathLineSentences, Text8Corpus
 from w2v.keyedvectors import KeyedVectors
+from w2v.phrases import ENGLISH_CONNECTOR_WORDS, FrozenPhrases, Phraser, Phrases
 from w2v.word2vec import Word2Vec
 
 __all__ = [
+    "ENGLISH_CONNECTOR_WORDS",
     "Callback",
+    "FrozenPhrases",
     "KeyedVectors",
     "LineSentence",
     "PathLineSentences",
+    "Phraser",
+    "Phrases",
     "Text8Corpus",
     "Word2Vec",
     "__version__",
