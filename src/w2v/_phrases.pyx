@@ -27,8 +27,15 @@ from w2v._tokens cimport as_token_list, token_type_error
 
 logger = logging.getLogger("w2v.phrases")
 
-#: Built-in scorers, selected by ``PhraseCounter.configure``.
-SCORER_WORD2PHRASE, SCORER_ORIGINAL, SCORER_NPMI, SCORER_CALLABLE = 0, 1, 2, 3
+cdef enum:
+    # Scorer kinds, C constants so that choosing one in the per-candidate path costs nothing.
+    WORD2PHRASE = 0
+    ORIGINAL = 1
+    NPMI = 2
+    CALLABLE = 3
+
+#: Scorer kinds for ``PhraseCounter.configure``.
+SCORER_WORD2PHRASE, SCORER_ORIGINAL, SCORER_NPMI, SCORER_CALLABLE = WORD2PHRASE, ORIGINAL, NPMI, CALLABLE
 
 cdef int64_t MAX_IDS = 2147483647  # ids are int32
 
@@ -214,6 +221,241 @@ cdef class SequenceTable:
 
 
 # ---------------------------------------------------------------------------------------------
+# Pairs inline: the common candidate (no connector words) costs one cache line per lookup
+# ---------------------------------------------------------------------------------------------
+
+cdef struct PairSlot:
+    uint64_t key     # (a + 1) << 32 | b, so that 0 marks an empty slot
+    int64_t value
+
+
+cdef inline uint64_t pair_key(int32_t a, int32_t b) noexcept nogil:
+    return ((<uint64_t>a + 1) << 32) | <uint32_t>b
+
+
+cdef inline uint64_t mix_key(uint64_t h) noexcept nogil:
+    h = (h ^ (h >> 30)) * <uint64_t>0xBF58476D1CE4E5B9ULL
+    h = (h ^ (h >> 27)) * <uint64_t>0x94D049BB133111EBULL
+    return h ^ (h >> 31)
+
+
+cdef class PairTable:
+    """Open-addressing hash table from id pairs to int64 values, the slots holding the entries.
+
+    Examples
+    --------
+    >>> table = PairTable()
+    >>> table.increment(1, 2); table.increment(1, 2); table.increment(2, 1)
+    >>> table.get(1, 2), table.get(2, 1), table.get(3, 3), len(table)
+    (2, 1, 0, 2)
+    """
+
+    cdef PairSlot *slots
+    cdef int64_t mask
+    cdef int64_t size
+
+    def __cinit__(self, int64_t expected=1024):
+        cdef int64_t n_slots = 16
+        while n_slots < 2 * expected:
+            n_slots *= 2
+        self.slots = <PairSlot *>malloc(n_slots * sizeof(PairSlot))
+        if self.slots == NULL:
+            raise MemoryError("cannot allocate the phrase table")
+        memset(self.slots, 0, n_slots * sizeof(PairSlot))
+        self.mask = n_slots - 1
+        self.size = 0
+
+    def __dealloc__(self):
+        free(self.slots)
+
+    def __len__(self):
+        return self.size
+
+    def increment(self, int32_t a, int32_t b):
+        """Add one to the value of (a, b)."""
+        self.add(pair_key(a, b), 1)
+
+    def get(self, int32_t a, int32_t b):
+        """The value of (a, b), or 0."""
+        cdef PairSlot *slot = self.find(pair_key(a, b))
+        return slot.value if slot != NULL else 0
+
+    cdef inline PairSlot *find(self, uint64_t key) noexcept nogil:
+        cdef int64_t i = mix_key(key) & self.mask
+        while self.slots[i].key != 0:
+            if self.slots[i].key == key:
+                return &self.slots[i]
+            i = (i + 1) & self.mask
+        return NULL
+
+    cdef inline void place(self, PairSlot *slots, int64_t mask, uint64_t key, int64_t value) noexcept nogil:
+        cdef int64_t i = mix_key(key) & mask
+        while slots[i].key != 0:
+            i = (i + 1) & mask
+        slots[i].key = key
+        slots[i].value = value
+
+    cdef int add(self, uint64_t key, int64_t delta) except -1:
+        cdef int64_t i = mix_key(key) & self.mask
+        while self.slots[i].key != 0:
+            if self.slots[i].key == key:
+                self.slots[i].value += delta
+                return 0
+            i = (i + 1) & self.mask
+        if 2 * (self.size + 1) > self.mask + 1:
+            self.rebuild(2 * (self.mask + 1), 0, NULL)
+            self.place(self.slots, self.mask, key, delta)
+        else:
+            self.slots[i].key = key
+            self.slots[i].value = delta
+        self.size += 1
+        return 0
+
+    cdef int rebuild(self, int64_t n_slots, int64_t min_value, const int32_t *new_ids) except -1:
+        """Move the entries with value >= min_value (ids through new_ids) into n_slots slots."""
+        cdef PairSlot *slots = <PairSlot *>malloc(n_slots * sizeof(PairSlot))
+        cdef int64_t i, size = 0
+        cdef uint64_t key
+        if slots == NULL:
+            raise MemoryError("cannot grow the phrase table")
+        memset(slots, 0, n_slots * sizeof(PairSlot))
+        for i in range(self.mask + 1):
+            key = self.slots[i].key
+            if key == 0 or self.slots[i].value < min_value:
+                continue
+            if new_ids != NULL:
+                key = pair_key(new_ids[(key >> 32) - 1], new_ids[<uint32_t>key])
+            self.place(slots, n_slots - 1, key, self.slots[i].value)
+            size += 1
+        free(self.slots)
+        self.slots = slots
+        self.mask = n_slots - 1
+        self.size = size
+        return 0
+
+    cdef int prune(self, int64_t min_value) except -1:
+        cdef int64_t n_slots = self.mask + 1
+        return self.rebuild(n_slots, min_value, NULL)
+
+    cdef void mark_ids(self, uint8_t *used) noexcept nogil:
+        cdef int64_t i
+        for i in range(self.mask + 1):
+            if self.slots[i].key != 0:
+                used[(self.slots[i].key >> 32) - 1] = 1
+                used[<uint32_t>self.slots[i].key] = 1
+
+
+cdef class CandidateTable:
+    """Counts (or values) of phrase candidates: pairs inline, longer sequences in a SequenceTable.
+
+    Walk the entries with ``position`` from 0 to ``n_positions()``; ``at`` gives each one.
+
+    Examples
+    --------
+    >>> table = CandidateTable()
+    >>> table.increment([1, 2]); table.increment([1, 5, 2]); table.increment([1, 2])
+    >>> table.get([1, 2]), table.get([1, 5, 2]), table.get([2, 1]), len(table)
+    (2, 1, 0, 2)
+    """
+
+    cdef PairTable pairs
+    cdef SequenceTable sequences
+    cdef int32_t pair[2]
+
+    def __cinit__(self, int64_t expected=1024):
+        self.pairs = PairTable(expected)
+        self.sequences = SequenceTable(16)
+
+    def __len__(self):
+        return self.size()
+
+    def increment(self, key):
+        """Add one to the value of ``key`` (a sequence of at least two ids)."""
+        cdef int32_t[::1] ids = np.ascontiguousarray(key, dtype=np.int32)
+        self.add(&ids[0], ids.shape[0], 1)
+
+    def get(self, key):
+        """The value of ``key``, or 0."""
+        cdef int32_t[::1] ids = np.ascontiguousarray(key, dtype=np.int32)
+        cdef int64_t *value = self.find(&ids[0], ids.shape[0])
+        return value[0] if value != NULL else 0
+
+    cdef inline int64_t size(self) noexcept nogil:
+        return self.pairs.size + self.sequences.size
+
+    cdef inline int64_t *find(self, const int32_t *key, int64_t n) noexcept nogil:
+        """The value of ``key``, or NULL; valid until the next change to the table."""
+        cdef PairSlot *slot
+        cdef int64_t entry
+        if n == 2:
+            slot = self.pairs.find(pair_key(key[0], key[1]))
+            return &slot.value if slot != NULL else NULL
+        entry = self.sequences.find(key, n, hash_ids(key, n))
+        return &self.sequences.entries[entry].value if entry >= 0 else NULL
+
+    cdef inline int add(self, const int32_t *key, int64_t n, int64_t delta) except -1:
+        if n == 2:
+            return self.pairs.add(pair_key(key[0], key[1]), delta)
+        return self.sequences.add(key, n, delta)
+
+    cdef int prune(self, int64_t min_value) except -1:
+        self.pairs.prune(min_value)
+        self.sequences.prune(min_value)
+        return 0
+
+    cdef void mark_ids(self, uint8_t *used) noexcept nogil:
+        self.pairs.mark_ids(used)
+        self.sequences.mark_ids(used)
+
+    cdef int remap(self, const int32_t *new_ids) except -1:
+        cdef int64_t n_slots = self.pairs.mask + 1
+        self.pairs.rebuild(n_slots, 0, new_ids)
+        self.sequences.remap(new_ids)
+        return 0
+
+    cdef inline int64_t n_positions(self) noexcept nogil:
+        return self.pairs.mask + 1 + self.sequences.size
+
+    cdef const int32_t *at(self, int64_t position, int64_t *length, int64_t *value) noexcept nogil:
+        """The ids of the entry at ``position`` (NULL for an empty slot), its length and value."""
+        cdef uint64_t key
+        cdef int64_t entry
+        if position <= self.pairs.mask:
+            key = self.pairs.slots[position].key
+            if key == 0:
+                return NULL
+            self.pair[0] = <int32_t>((key >> 32) - 1)
+            self.pair[1] = <int32_t><uint32_t>key
+            length[0] = 2
+            value[0] = self.pairs.slots[position].value
+            return self.pair
+        entry = position - self.pairs.mask - 1
+        length[0] = self.sequences.entries[entry].length
+        value[0] = self.sequences.entries[entry].value
+        return self.sequences.pool + self.sequences.entries[entry].offset
+
+    def state(self):
+        """(lengths, flat ids, values) of every entry, as numpy arrays."""
+        cdef int64_t position, length, value, n = 0, flat_size = 0
+        cdef const int32_t *key
+        lengths = np.empty(self.size(), dtype=np.int64)
+        values = np.empty(self.size(), dtype=np.int64)
+        flat = np.empty(2 * self.pairs.size + self.sequences.pool_size, dtype=np.int32)
+        cdef int64_t[::1] length_view = lengths, value_view = values
+        cdef int32_t[::1] flat_view = flat
+        for position in range(self.n_positions()):
+            key = self.at(position, &length, &value)
+            if key == NULL:
+                continue
+            length_view[n] = length
+            value_view[n] = value
+            memcpy(&flat_view[flat_size], key, length * sizeof(int32_t))
+            flat_size += length
+            n += 1
+        return lengths, flat, values
+
+
+# ---------------------------------------------------------------------------------------------
 # What counting and frozen models share: token ids and joining phrases in sentences
 # ---------------------------------------------------------------------------------------------
 
@@ -354,7 +596,7 @@ cdef class PhraseCounter(PhraseSource):
     cdef int64_t[::1] counts
     cdef object connector_array
     cdef uint8_t[::1] is_connector
-    cdef SequenceTable table
+    cdef CandidateTable table
     cdef readonly int64_t total_words
     cdef readonly int64_t sentences
     cdef readonly int64_t n_unigrams
@@ -367,7 +609,7 @@ cdef class PhraseCounter(PhraseSource):
     def __init__(self, connector_words=frozenset()):
         PhraseSource.__init__(self, connector_words)
         self.clear()
-        self.configure(SCORER_WORD2PHRASE, 5, 100.0, None)
+        self.configure(WORD2PHRASE, 5, 100.0, None)
 
     cdef int clear(self) except -1:
         self.ids = {}
@@ -376,7 +618,7 @@ cdef class PhraseCounter(PhraseSource):
         self.counts = self.count_array
         self.connector_array = np.zeros(1024, dtype=np.uint8)
         self.is_connector = self.connector_array
-        self.table = SequenceTable(1 << 12)
+        self.table = CandidateTable(1 << 12)
         self.total_words = 0
         self.sentences = 0
         self.n_unigrams = 0
@@ -384,11 +626,11 @@ cdef class PhraseCounter(PhraseSource):
 
     def __len__(self):
         """Unigrams and candidates with a count (gensim's ``len(phrases.vocab)``)."""
-        return self.n_unigrams + self.table.size
+        return self.n_unigrams + self.table.size()
 
     def configure(self, int kind, int64_t min_count, double threshold, scorer=None):
         """Choose the scorer (a ``SCORER_*`` kind; ``scorer`` is the callable for SCORER_CALLABLE)."""
-        if kind < SCORER_WORD2PHRASE or kind > SCORER_CALLABLE:
+        if kind < WORD2PHRASE or kind > CALLABLE:
             raise ValueError(f"unknown scorer kind {kind}")
         self.scorer_kind = kind
         self.min_count = min_count
@@ -460,7 +702,7 @@ cdef class PhraseCounter(PhraseSource):
                 logger.info("PROGRESS: at sentence #%i, processed %i words and %i word types",
                             self.sentences, self.total_words, len(self))
             self.add_sentence(sentence)
-            if self.n_unigrams + self.table.size > max_vocab_size:
+            if self.n_unigrams + self.table.size() > max_vocab_size:
                 self.prune(min_reduce)
                 min_reduce += 1
         return min_reduce
@@ -512,12 +754,16 @@ cdef class PhraseCounter(PhraseSource):
                 if self.counts[new_ids[i]] == 0:
                     self.n_unigrams += 1
                 self.counts[new_ids[i]] += other.counts[i]
-        for entry in range(other.table.size):
-            length = other.table.entries[entry].length
+        cdef int64_t value
+        cdef const int32_t *key
+        for entry in range(other.table.n_positions()):
+            key = other.table.at(entry, &length, &value)
+            if key == NULL:
+                continue
             self.reserve_key(length)
             for j in range(length):
-                self.key[j] = new_ids[other.table.pool[other.table.entries[entry].offset + j]]
-            self.table.add(&self.key[0], length, other.table.entries[entry].value)
+                self.key[j] = new_ids[key[j]]
+            self.table.add(&self.key[0], length, value)
         self.total_words += other.total_words
         self.sentences += other.sentences
 
@@ -538,20 +784,20 @@ cdef class PhraseCounter(PhraseSource):
             if token_id < 0:
                 return 0
             self.key[i] = token_id
-        cdef int64_t entry = self.table.find(&self.key[0], n, hash_ids(&self.key[0], n))
-        return self.table.entries[entry].value if entry >= 0 else 0
+        cdef int64_t *value = self.table.find(&self.key[0], n) if n >= 2 else NULL
+        return value[0] if value != NULL else 0
 
     # -- scoring -----------------------------------------------------------------------------
 
     cdef int score_counts(self, int64_t a, int64_t b, int64_t ab, double *out) except -1:
         """Score a candidate from its counts; 1 when above the threshold."""
         cdef double n_words, pa, pb, pab, denominator
-        if self.scorer_kind == SCORER_WORD2PHRASE or self.scorer_kind == SCORER_ORIGINAL:
+        if self.scorer_kind == WORD2PHRASE or self.scorer_kind == ORIGINAL:
             # The same operations in the same order as the Python scorers: equal to the bit.
-            n_words = <double>(self.total_words if self.scorer_kind == SCORER_WORD2PHRASE
-                               else self.n_unigrams + self.table.size)
+            n_words = <double>(self.total_words if self.scorer_kind == WORD2PHRASE
+                               else self.n_unigrams + self.table.size())
             out[0] = <double>(ab - self.min_count) / <double>(a * b) * n_words
-        elif self.scorer_kind == SCORER_NPMI:
+        elif self.scorer_kind == NPMI:
             if ab < self.min_count:
                 out[0] = -INFINITY
             else:
@@ -563,7 +809,7 @@ cdef class PhraseCounter(PhraseSource):
                 out[0] = -INFINITY if denominator == 0.0 else log(pab / (pa * pb)) / denominator
         else:
             out[0] = self.scorer(worda_count=a, wordb_count=b, bigram_count=ab,
-                                 len_vocab=self.n_unigrams + self.table.size,
+                                 len_vocab=self.n_unigrams + self.table.size(),
                                  min_count=self.min_count, corpus_word_count=self.total_words)
         return out[0] > self.threshold
 
@@ -571,22 +817,20 @@ cdef class PhraseCounter(PhraseSource):
         cdef int64_t a = self.counts[key[0]], b = self.counts[key[n - 1]]
         if a <= 0 or b <= 0:
             return 0
-        cdef int64_t entry = self.table.find(key, n, hash_ids(key, n))
-        if entry < 0 or self.table.entries[entry].value <= 0:
+        cdef int64_t *ab = self.table.find(key, n)
+        if ab == NULL or ab[0] <= 0:
             return 0
-        return self.score_counts(a, b, self.table.entries[entry].value, out)
+        return self.score_counts(a, b, ab[0], out)
 
     def export(self):
         """Every counted candidate that scores above the threshold: a list of (tokens, score)."""
         cdef list result = []
-        cdef int64_t entry, j, length, offset
+        cdef int64_t position, j, length, value
         cdef double score
         cdef const int32_t *key
-        for entry in range(self.table.size):
-            offset = self.table.entries[entry].offset
-            length = self.table.entries[entry].length
-            key = self.table.pool + offset
-            if self.score(key, length, &score):
+        for position in range(self.table.n_positions()):
+            key = self.table.at(position, &length, &value)
+            if key != NULL and self.score(key, length, &score):
                 result.append((tuple([self.words[key[j]] for j in range(length)]), score))
         return result
 
@@ -594,21 +838,8 @@ cdef class PhraseCounter(PhraseSource):
 
     def get_state(self):
         """(words, counts, lengths, ids, values): the counts as plain lists and arrays."""
-        cdef Py_ssize_t n_ids = len(self.words)
-        cdef int64_t entry
-        lengths = np.empty(self.table.size, dtype=np.int64)
-        values = np.empty(self.table.size, dtype=np.int64)
-        flat = np.empty(self.table.pool_size, dtype=np.int32)
-        cdef int64_t[::1] length_view = lengths, value_view = values
-        cdef int32_t[::1] flat_view = flat
-        cdef int64_t position = 0
-        for entry in range(self.table.size):
-            length_view[entry] = self.table.entries[entry].length
-            value_view[entry] = self.table.entries[entry].value
-            memcpy(&flat_view[position], self.table.pool + self.table.entries[entry].offset,
-                   self.table.entries[entry].length * sizeof(int32_t))
-            position += self.table.entries[entry].length
-        return (list(self.words), self.count_array[:n_ids].copy(), lengths, flat, values)
+        lengths, flat, values = self.table.state()
+        return (list(self.words), self.count_array[:len(self.words)].copy(), lengths, flat, values)
 
     def set_state(self, list words, counts, lengths, ids, values, int64_t total_words,
                   int64_t sentences):
@@ -653,7 +884,7 @@ cdef class PhraseTable(PhraseSource):
     [(('new', 'york'), 120.5)]
     """
 
-    cdef SequenceTable table
+    cdef CandidateTable table
     cdef object score_array
     cdef double[::1] scores
     cdef public double threshold
@@ -661,7 +892,7 @@ cdef class PhraseTable(PhraseSource):
     def __init__(self, items, double threshold, connector_words=frozenset()):
         PhraseSource.__init__(self, connector_words)
         items = list(items)
-        self.table = SequenceTable(max(len(items), 16))
+        self.table = CandidateTable(max(len(items), 16))
         self.score_array = np.empty(max(len(items), 1), dtype=np.float64)
         self.scores = self.score_array
         self.threshold = threshold
@@ -679,28 +910,30 @@ cdef class PhraseTable(PhraseSource):
                     self.ids[token] = len(self.words)
                     self.words.append(token)
                 self.key[j] = self.ids[token]
-            if self.table.find(&self.key[0], len(tokens), hash_ids(&self.key[0], len(tokens))) >= 0:
+            if self.table.find(&self.key[0], len(tokens)) != NULL:
                 raise ValueError(f"phrase {tokens!r} given twice")
             self.table.add(&self.key[0], len(tokens), index)
             self.scores[index] = score
 
     def __len__(self):
-        return self.table.size
+        return self.table.size()
 
     cdef int score(self, const int32_t *key, int64_t n, double *out) except -1:
-        cdef int64_t entry = self.table.find(key, n, hash_ids(key, n))
-        if entry < 0:
+        cdef int64_t *index = self.table.find(key, n)
+        if index == NULL:
             return 0
-        out[0] = self.scores[self.table.entries[entry].value]
+        out[0] = self.scores[index[0]]
         return out[0] > self.threshold
 
     def items(self):
         """All phrases as a list of (tokens, score), in the order given."""
-        cdef int64_t entry, j
+        cdef int64_t position, j, length, index
         cdef const int32_t *key
         result = []
-        for entry in range(self.table.size):
-            key = self.table.pool + self.table.entries[entry].offset
-            result.append((tuple([self.words[key[j]] for j in range(self.table.entries[entry].length)]),
-                           float(self.scores[self.table.entries[entry].value])))
-        return result
+        for position in range(self.table.n_positions()):
+            key = self.table.at(position, &length, &index)
+            if key != NULL:
+                result.append((index, tuple([self.words[key[j]] for j in range(length)]),
+                               float(self.scores[index])))
+        result.sort()
+        return [(tokens, score) for index, tokens, score in result]
