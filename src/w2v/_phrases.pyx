@@ -4,8 +4,8 @@
 Every token is interned once to an int32 id (one dict lookup that reuses Python's cached
 str hash). A phrase candidate is the id sequence ``(a, connector..., b)``, counted in an
 open-addressing C hash table keyed by those ids. Compared with gensim's dict of joined
-strings, no string is built per token pair, an entry costs about 40 bytes instead of about
-150, and the token ``"a_b"`` (say from an earlier pass) never collides with the pair
+strings, no string is built per token pair, an entry costs about 50 bytes instead of about
+100, and the token ``"a_b"`` (say from an earlier pass) never collides with the pair
 ``("a", "b")``.
 
 The Python layer (``w2v.phrases``) owns the parameters, validation and file format.

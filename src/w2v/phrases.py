@@ -331,7 +331,7 @@ class Phrases(_PhraseModel):
         npmi thresholds lie in [-1, 1].
     max_vocab_size : int
         At most this many unigrams plus candidates are held: when more are, the rarest are
-        pruned (gensim's rule), so memory stays bounded. About 40 bytes each.
+        pruned (gensim's rule), so memory stays bounded. About 50 bytes each.
     delimiter : str
         Joins the tokens of a phrase.
     progress_per : int
