@@ -465,6 +465,16 @@ cdef class PhraseSource:
     Phrases are found left to right, greedily, exactly as gensim 4 and word2phrase do: a
     candidate runs from one non-connector token, over any connector tokens, to the next
     non-connector token; once joined, its last token cannot start another phrase.
+
+    Examples
+    --------
+    >>> source = PhraseTable([(("a", "b"), 5.0), (("b", "c"), 9.0)], threshold=1.0)
+    >>> source.analyze(["a", "b", "c", "b", "c"], "_")
+    ['a_b', 'c', 'b_c']
+    >>> found = {}
+    >>> _ = source.analyze(["x", "b", "c"], "+", found)
+    >>> found, source.score_tokens(["b", "c"]), source.score_tokens(["c", "b"])
+    ({'b+c': 9.0}, 9.0, None)
     """
 
     cdef dict ids

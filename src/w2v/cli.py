@@ -52,9 +52,8 @@ def run_phrases(args: argparse.Namespace) -> int:
             out.write(" ".join(phrased).encode("utf-8", "surrogateescape") + b"\n")
             lines += 1
     if args.debug > 0:
-        print(f"Words in train file: {phrases.corpus_word_count}, vocab size: {len(phrases.vocab)}, "
-              f"phrases: {len(frozen.phrasegrams)}, lines: {lines}, tokens joined away: {joined}",
-              file=sys.stderr)
+        print(f"Words in train file: {phrases.corpus_word_count}; {phrases}; {frozen}; "
+              f"lines: {lines}, tokens joined away: {joined}", file=sys.stderr)
     return 0
 
 

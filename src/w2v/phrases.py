@@ -265,14 +265,30 @@ class _PhraseModel:
         raise NotImplementedError
 
     def __getitem__(self, sentence: Sentence | Iterable[Sentence]) -> Sentence | PhrasedCorpus:
-        """A sentence with its phrases joined, or, for a corpus, a lazy stream of such sentences."""
+        """A sentence with its phrases joined, or, for a corpus, a lazy stream of such sentences.
+
+        Examples
+        --------
+        >>> model = FrozenPhrases.from_phrases({("new", "york"): 50.0}, threshold=10.0)
+        >>> model[["new", "york", "city"]]
+        ['new_york', 'city']
+        >>> [sentence for sentence in model[[["new", "york"], ["york"]]]]
+        [['new_york'], ['york']]
+        """
         is_sentence, item = _sentence_or_corpus(sentence)
         if not is_sentence:
             return PhrasedCorpus(self, item)
         return self._configured().analyze(item, self.delimiter)
 
     def find_phrases(self, sentences: Iterable[Sentence]) -> dict[str, float]:
-        """Every phrase that joining ``sentences`` would make, with its score (as gensim 4)."""
+        """Every phrase that joining ``sentences`` would make, with its score (as gensim 4).
+
+        Examples
+        --------
+        >>> model = FrozenPhrases.from_phrases({("new", "york"): 50.0, ("la", "paz"): 20.0}, threshold=10.0)
+        >>> model.find_phrases([["in", "new", "york"], ["new", "york", "again"]])
+        {'new_york': 50.0}
+        """
         _check_corpus(sentences)
         found: dict[str, float] = {}
         self._configured().analyze_corpus(sentences, self.delimiter, found)
@@ -397,7 +413,13 @@ class Phrases(_PhraseModel):
 
     @property
     def corpus_word_count(self) -> int:
-        """Tokens counted so far, connector words included (``N`` of the default score)."""
+        """Tokens counted so far, connector words included (``N`` of the default score).
+
+        Examples
+        --------
+        >>> Phrases([["bank", "of", "america"]], connector_words={"of"}).corpus_word_count
+        3
+        """
         return self._counter.total_words
 
     @property
@@ -477,7 +499,14 @@ class Phrases(_PhraseModel):
         return {self.delimiter.join(tokens): score for tokens, score in self._configured().export()}
 
     def freeze(self) -> FrozenPhrases:
-        """A ``FrozenPhrases`` with only the phrases: smaller and faster, but no more counting."""
+        """A ``FrozenPhrases`` with only the phrases: smaller and faster, but no more counting.
+
+        Examples
+        --------
+        >>> frozen = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0).freeze()
+        >>> frozen.phrasegrams
+        {'new_york': 1.75}
+        """
         return FrozenPhrases(self)
 
     def save(self, path: PathLike) -> None:
@@ -510,7 +539,16 @@ class Phrases(_PhraseModel):
 
     @classmethod
     def load(cls, path: PathLike, scoring: str | Scorer | None = None) -> Phrases:
-        """Read a model written by ``save``; ``scoring`` is needed for a custom scorer."""
+        """Read a model written by ``save``; ``scoring`` is needed for a custom scorer.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "phrases.json.xz")
+        >>> Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0, scoring="npmi").save(path)
+        >>> Phrases.load(path).scoring is npmi_scorer
+        True
+        """
         document = _read(path, "Phrases")
         try:
             params = dict(document["params"])
@@ -588,7 +626,13 @@ class FrozenPhrases(_PhraseModel):
 
     @property
     def phrasegrams(self) -> dict[str, float]:
-        """Joined phrase -> score (gensim's attribute; a new dict)."""
+        """Joined phrase -> score (gensim's attribute; a new dict).
+
+        Examples
+        --------
+        >>> FrozenPhrases.from_phrases({("new", "york"): 50.0}, threshold=10.0).phrasegrams
+        {'new_york': 50.0}
+        """
         return self.export_phrases()
 
     def export_phrases(self) -> dict[str, float]:
@@ -617,7 +661,16 @@ class FrozenPhrases(_PhraseModel):
 
     @classmethod
     def load(cls, path: PathLike, scoring: str | Scorer | None = None) -> FrozenPhrases:
-        """Read a model written by ``save`` (``scoring`` only matters for the record)."""
+        """Read a model written by ``save`` (``scoring`` only matters for the record).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "frozen.json")
+        >>> FrozenPhrases.from_phrases({("a", "b", "c"): 3.5}, threshold=1.0).save(path)
+        >>> FrozenPhrases.load(path).export_phrases()
+        {'a_b_c': 3.5}
+        """
         document = _read(path, "FrozenPhrases")
         try:
             params = document["params"]
