@@ -132,6 +132,7 @@ def test_corpus_result_is_lazy_and_reiterable():
     assert list(stream) == [["new_york"], ["york"]]
     assert list(stream) == [["new_york"], ["york"]]
     generated = phrases[(s for s in [["new", "york"], ["a"]])]
+    assert iter(generated) is generated  # one-shot in, one-shot out
     assert list(generated) == [["new_york"], ["a"]]
     assert phrases[iter(["new", "york"])] == ["new_york"]  # an iterator of tokens is a sentence
 
@@ -268,3 +269,14 @@ def test_str_and_repr_mention_sizes():
     phrases = Phrases(TOY, min_count=1, threshold=1.0)
     assert str(phrases).startswith("Phrases<15 vocab, min_count=1")
     assert str(phrases.freeze()).startswith("FrozenPhrases<")
+
+
+def test_phrased_corpus_trains_word2vec():
+    from w2v import Word2Vec
+
+    sentences = planted_corpus(1000)
+    bigram = Phrases(sentences, min_count=5, threshold=100.0).freeze()
+    model = Word2Vec(bigram[sentences], vector_size=8, min_count=5, workers=1, epochs=2)
+    assert {"new_york", "hong_kong", "los_angeles"} <= set(model.wv.key_to_index)
+    with pytest.raises(TypeError, match="one-shot iterator"):
+        Word2Vec(bigram[iter(sentences)], vector_size=8, min_count=5, workers=1, epochs=2)

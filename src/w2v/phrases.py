@@ -264,8 +264,11 @@ class _PhraseModel:
     def _configured(self) -> _phrases.PhraseSource:
         raise NotImplementedError
 
-    def __getitem__(self, sentence: Sentence | Iterable[Sentence]) -> Sentence | PhrasedCorpus:
+    def __getitem__(self, sentence: Sentence | Iterable[Sentence]) -> Sentence | Iterable[Sentence]:
         """A sentence with its phrases joined, or, for a corpus, a lazy stream of such sentences.
+
+        The stream (a ``PhrasedCorpus``) can be iterated again whenever the corpus can; for
+        an iterator (such as a generator) it is an iterator too.
 
         Examples
         --------
@@ -276,9 +279,13 @@ class _PhraseModel:
         [['new_york'], ['york']]
         """
         is_sentence, item = _sentence_or_corpus(sentence)
-        if not is_sentence:
-            return PhrasedCorpus(self, item)
-        return self._configured().analyze(item, self.delimiter)
+        if is_sentence:
+            return self._configured().analyze(item, self.delimiter)
+        if iter(sentence) is sentence:
+            # A one-shot corpus gives a one-shot stream, so that a consumer needing several
+            # passes (Word2Vec) sees an iterator and says so, instead of finding it empty.
+            return iter(PhrasedCorpus(self, item))
+        return PhrasedCorpus(self, item)
 
     def find_phrases(self, sentences: Iterable[Sentence]) -> dict[str, float]:
         """Every phrase that joining ``sentences`` would make, with its score (as gensim 4).
