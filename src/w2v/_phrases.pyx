@@ -39,6 +39,19 @@ SCORER_WORD2PHRASE, SCORER_ORIGINAL, SCORER_NPMI, SCORER_CALLABLE = WORD2PHRASE,
 
 cdef int64_t MAX_IDS = 2147483647  # ids are int32
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define w2v_prefetch(address) __builtin_prefetch(address)
+    #else
+    #define w2v_prefetch(address) ((void)0)
+    #endif
+    """
+    void w2v_prefetch(const void *address) noexcept nogil
+
+cdef enum:
+    PREFETCH_AHEAD = 8  # keys; a miss costs about as long as handling this many hits
+
 
 # ---------------------------------------------------------------------------------------------
 # A hash table from int32 id sequences to int64 values
@@ -309,6 +322,21 @@ cdef class PairTable:
             self.slots[i].key = key
             self.slots[i].value = delta
         self.size += 1
+        return 0
+
+    cdef int add_many(self, const uint64_t *keys, int64_t n) except -1:
+        """Add one to each of ``keys``, fetching slots a few keys ahead.
+
+        A large table misses the cache on nearly every lookup; prefetching lets several of
+        those misses overlap instead of waiting for each in turn.
+        """
+        cdef int64_t j
+        for j in range(min(n, PREFETCH_AHEAD)):
+            w2v_prefetch(&self.slots[mix_key(keys[j]) & self.mask])
+        for j in range(n):
+            if j + PREFETCH_AHEAD < n:
+                w2v_prefetch(&self.slots[mix_key(keys[j + PREFETCH_AHEAD]) & self.mask])
+            self.add(keys[j], 1)
         return 0
 
     cdef int rebuild(self, int64_t n_slots, int64_t min_value, const int32_t *new_ids) except -1:
@@ -607,6 +635,8 @@ cdef class PhraseCounter(PhraseSource):
     cdef object connector_array
     cdef uint8_t[::1] is_connector
     cdef CandidateTable table
+    cdef object pair_key_array
+    cdef uint64_t[::1] pair_keys
     cdef readonly int64_t total_words
     cdef readonly int64_t sentences
     cdef readonly int64_t n_unigrams
@@ -629,6 +659,8 @@ cdef class PhraseCounter(PhraseSource):
         self.connector_array = np.zeros(1024, dtype=np.uint8)
         self.is_connector = self.connector_array
         self.table = CandidateTable(1 << 12)
+        self.pair_key_array = np.empty(1024, dtype=np.uint64)
+        self.pair_keys = self.pair_key_array
         self.total_words = 0
         self.sentences = 0
         self.n_unigrams = 0
@@ -671,7 +703,11 @@ cdef class PhraseCounter(PhraseSource):
         cdef PyObject *slot
         cdef int32_t token_id
         cdef bint started = False
+        cdef int64_t n_pairs = 0
         self.reserve_key(n + 1)
+        if n > self.pair_keys.shape[0]:
+            self.pair_key_array = np.empty(2 * n, dtype=np.uint64)
+            self.pair_keys = self.pair_key_array
         for token in tokens:
             slot = PyDict_GetItem(self.ids, token)
             if slot is not NULL:
@@ -688,13 +724,19 @@ cdef class PhraseCounter(PhraseSource):
             if self.counts[token_id] == 0:
                 self.n_unigrams += 1
             self.counts[token_id] += 1
-            if started:
+            if started and between == 0:
+                self.pair_keys[n_pairs] = pair_key(self.key[0], token_id)
+                n_pairs += 1
+            elif started:
                 self.key[between + 1] = token_id
                 self.table.add(&self.key[0], between + 2, 1)
             # The word ends one candidate and starts the next.
             self.key[0] = token_id
             between = 0
             started = True
+        # Pairs are added together at the end, so that their slots can be fetched ahead.
+        if n_pairs:
+            self.table.pairs.add_many(&self.pair_keys[0], n_pairs)
         self.total_words += n
         self.sentences += 1
         return 0
