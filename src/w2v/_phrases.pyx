@@ -324,6 +324,9 @@ cdef class PairTable:
         self.size += 1
         return 0
 
+    cdef inline void prefetch(self, uint64_t key) noexcept nogil:
+        w2v_prefetch(&self.slots[mix_key(key) & self.mask])
+
     cdef int add_many(self, const uint64_t *keys, int64_t n) except -1:
         """Add one to each of ``keys``, fetching slots a few keys ahead.
 
@@ -511,6 +514,10 @@ cdef class PhraseSource:
     cdef bint has_connectors
     cdef object key_array
     cdef int32_t[::1] key
+    cdef object token_id_array
+    cdef int32_t[::1] token_ids
+    cdef object connector_flag_array
+    cdef uint8_t[::1] connector_flags
 
     def __init__(self, connector_words=frozenset()):
         self.ids = {}
@@ -519,6 +526,17 @@ cdef class PhraseSource:
         self.has_connectors = len(self.connectors) > 0
         self.key_array = np.empty(64, dtype=np.int32)
         self.key = self.key_array
+        self.token_id_array = np.empty(64, dtype=np.int32)
+        self.token_ids = self.token_id_array
+        self.connector_flag_array = np.empty(64, dtype=np.uint8)
+        self.connector_flags = self.connector_flag_array
+
+    cdef void reserve_sentence(self, Py_ssize_t n):
+        if n > self.token_ids.shape[0]:
+            self.token_id_array = np.empty(2 * n, dtype=np.int32)
+            self.token_ids = self.token_id_array
+            self.connector_flag_array = np.empty(2 * n, dtype=np.uint8)
+            self.connector_flags = self.connector_flag_array
 
     cdef int32_t id_of(self, object token):
         cdef PyObject *slot = PyDict_GetItem(self.ids, token)
@@ -533,21 +551,17 @@ cdef class PhraseSource:
         """1 and the score in ``out`` if ``key`` is a phrase, else 0."""
         return 0
 
-    cdef int candidate(self, list tokens, Py_ssize_t start, Py_ssize_t end, int32_t first,
-                       int32_t last, double *out) except -1:
-        """Score tokens[start:end + 1] (first and last ids known); 0 when it is no phrase."""
+    cdef int candidate(self, Py_ssize_t start, Py_ssize_t end, double *out) except -1:
+        """Score the sentence's tokens start..end (ids in token_ids); 0 when it is no phrase."""
         cdef Py_ssize_t i
-        cdef int32_t between
-        if first < 0 or last < 0:
-            return 0
-        self.key[0] = first
-        for i in range(start + 1, end):
-            between = self.id_of(tokens[i])
-            if between < 0:
+        for i in range(start, end + 1):
+            if self.token_ids[i] < 0:
                 return 0
-            self.key[i - start] = between
-        self.key[end - start] = last
+            self.key[i - start] = self.token_ids[i]
         return self.score(&self.key[0], end - start + 1, out)
+
+    cdef void prefetch(self, Py_ssize_t position) noexcept:
+        """Hint that the candidate ending at ``position`` of the sentence comes soon."""
 
     def score_tokens(self, tokens):
         """The score of the candidate ``tokens`` if it is a phrase, else None."""
@@ -571,19 +585,25 @@ cdef class PhraseSource:
         """
         cdef list tokens = as_token_list(sentence, sentence_number)
         cdef Py_ssize_t n = len(tokens), i, start = -1, copied = 0
-        cdef int32_t token_id, start_id = -1
         cdef object token
         cdef list out = None
         cdef double score
         self.reserve_key(n + 1)
+        self.reserve_sentence(n)
+        # First every token's id (and whether it is a connector word), so that the table
+        # slots of the pairs ahead can be fetched while the current one is scored.
         for i in range(n):
             token = tokens[i]
             if type(token) is not str:
                 raise token_type_error(token, sentence_number)
-            if self.has_connectors and token in self.connectors:
+            self.connector_flags[i] = self.has_connectors and token in self.connectors
+            self.token_ids[i] = self.id_of(token)
+        for i in range(n):
+            if i + PREFETCH_AHEAD < n:
+                self.prefetch(i + PREFETCH_AHEAD)
+            if self.connector_flags[i]:
                 continue  # inside a candidate it waits for the candidate's end; else stays as is
-            token_id = self.id_of(token)
-            if start >= 0 and self.candidate(tokens, start, i, start_id, token_id, &score):
+            if start >= 0 and self.candidate(start, i, &score):
                 if out is None:
                     out = []
                 out.extend(tokens[copied:start])
@@ -595,7 +615,6 @@ cdef class PhraseSource:
                 start = -1
                 continue
             start = i
-            start_id = token_id
         if out is None:
             return tokens[:]
         out.extend(tokens[copied:])
@@ -840,6 +859,12 @@ cdef class PhraseCounter(PhraseSource):
         return value[0] if value != NULL else 0
 
     # -- scoring -----------------------------------------------------------------------------
+
+    cdef void prefetch(self, Py_ssize_t position) noexcept:
+        # Only a plain pair: a candidate over connector words is rare and in the other table.
+        if (position > 0 and not self.connector_flags[position - 1] and self.token_ids[position - 1] >= 0
+                and self.token_ids[position] >= 0):
+            self.table.pairs.prefetch(pair_key(self.token_ids[position - 1], self.token_ids[position]))
 
     cdef int score_counts(self, int64_t a, int64_t b, int64_t ab, double *out) except -1:
         """Score a candidate from its counts; 1 when above the threshold."""
