@@ -280,3 +280,28 @@ def test_phrased_corpus_trains_word2vec():
     assert {"new_york", "hong_kong", "los_angeles"} <= set(model.wv.key_to_index)
     with pytest.raises(TypeError, match="one-shot iterator"):
         Word2Vec(bigram[iter(sentences)], vector_size=8, min_count=5, workers=1, epochs=2)
+
+
+def test_joining_is_reentrant_and_thread_safe():
+    from concurrent.futures import ThreadPoolExecutor
+
+    holder, depth = [], [0]
+
+    def scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count, corpus_word_count):
+        if holder and depth[0] == 0:  # join with the same model while it is joining
+            depth[0] += 1
+            assert holder[0][["a", "new", "york", "is", "big"]] == ["a", "new_york", "is", "big"]
+            depth[0] -= 1
+        return bigram_count - 1.0
+
+    phrases = Phrases(TOY, min_count=1, threshold=0.5, scoring=scorer)
+    holder.append(phrases)
+    assert phrases[["the", "new", "york", "city"]] == ["the", "new_york", "city"]
+
+    sentences = planted_corpus(600)
+    model = Phrases(sentences, min_count=5, threshold=100.0)
+    for joiner in (model, model.freeze()):
+        expected = list(joiner[sentences])
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: list(joiner[sentences]), range(4)))
+        assert all(result == expected for result in results)

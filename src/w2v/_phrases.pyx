@@ -512,12 +512,10 @@ cdef class PhraseSource:
     cdef list words
     cdef frozenset connectors
     cdef bint has_connectors
+    # Scratch for counting only; joining uses buffers of its own per call, so that several
+    # threads (or a custom scorer that joins) can join with one model at the same time.
     cdef object key_array
     cdef int32_t[::1] key
-    cdef object token_id_array
-    cdef int32_t[::1] token_ids
-    cdef object connector_flag_array
-    cdef uint8_t[::1] connector_flags
 
     def __init__(self, connector_words=frozenset()):
         self.ids = {}
@@ -526,17 +524,6 @@ cdef class PhraseSource:
         self.has_connectors = len(self.connectors) > 0
         self.key_array = np.empty(64, dtype=np.int32)
         self.key = self.key_array
-        self.token_id_array = np.empty(64, dtype=np.int32)
-        self.token_ids = self.token_id_array
-        self.connector_flag_array = np.empty(64, dtype=np.uint8)
-        self.connector_flags = self.connector_flag_array
-
-    cdef void reserve_sentence(self, Py_ssize_t n):
-        if n > self.token_ids.shape[0]:
-            self.token_id_array = np.empty(2 * n, dtype=np.int32)
-            self.token_ids = self.token_id_array
-            self.connector_flag_array = np.empty(2 * n, dtype=np.uint8)
-            self.connector_flags = self.connector_flag_array
 
     cdef int32_t id_of(self, object token):
         cdef PyObject *slot = PyDict_GetItem(self.ids, token)
@@ -551,32 +538,28 @@ cdef class PhraseSource:
         """1 and the score in ``out`` if ``key`` is a phrase, else 0."""
         return 0
 
-    cdef int candidate(self, Py_ssize_t start, Py_ssize_t end, double *out) except -1:
-        """Score the sentence's tokens start..end (ids in token_ids); 0 when it is no phrase."""
-        cdef Py_ssize_t i
-        for i in range(start, end + 1):
-            if self.token_ids[i] < 0:
-                return 0
-            self.key[i - start] = self.token_ids[i]
-        return self.score(&self.key[0], end - start + 1, out)
-
-    cdef void prefetch(self, Py_ssize_t position) noexcept:
+    cdef void prefetch(self, const int32_t *ids, const uint8_t *connector, Py_ssize_t position) noexcept:
         """Hint that the candidate ending at ``position`` of the sentence comes soon."""
 
     def score_tokens(self, tokens):
         """The score of the candidate ``tokens`` if it is a phrase, else None."""
         cdef Py_ssize_t n = len(tokens), i
-        cdef int32_t token_id
         cdef double score
+        cdef int found
         if n < 2:
             return None
-        self.reserve_key(n)
-        for i in range(n):
-            token_id = self.id_of(tokens[i])
-            if token_id < 0:
-                return None
-            self.key[i] = token_id
-        return score if self.score(&self.key[0], n, &score) else None
+        cdef int32_t *key = <int32_t *>malloc(n * sizeof(int32_t))
+        if key == NULL:
+            raise MemoryError()
+        try:
+            for i in range(n):
+                key[i] = self.id_of(tokens[i])
+                if key[i] < 0:
+                    return None
+            found = self.score(key, n, &score)
+        finally:
+            free(key)
+        return score if found else None
 
     def analyze(self, sentence, str delimiter, dict found=None, int64_t sentence_number=0):
         """The sentence with its phrases joined by ``delimiter`` (always a new list).
@@ -584,36 +567,55 @@ cdef class PhraseSource:
         With ``found``, also store each phrase found and its score there.
         """
         cdef list tokens = as_token_list(sentence, sentence_number)
-        cdef Py_ssize_t n = len(tokens), i, start = -1, copied = 0
+        cdef Py_ssize_t n = len(tokens)
+        # One block: ids of the tokens, then a candidate's key, then connector flags.
+        cdef int32_t *ids = <int32_t *>malloc((2 * n + 1) * sizeof(int32_t) + n + 1)
+        if ids == NULL:
+            raise MemoryError()
+        try:
+            return self.join(tokens, ids, ids + n, <uint8_t *>(ids + 2 * n + 1), delimiter, found,
+                             sentence_number)
+        finally:
+            free(ids)
+
+    cdef list join(self, list tokens, int32_t *ids, int32_t *key, uint8_t *connector, str delimiter,
+                   dict found, int64_t sentence_number):
+        cdef Py_ssize_t n = len(tokens), i, j, start = -1, copied = 0
         cdef object token
         cdef list out = None
         cdef double score
-        self.reserve_key(n + 1)
-        self.reserve_sentence(n)
+        cdef bint is_phrase
         # First every token's id (and whether it is a connector word), so that the table
         # slots of the pairs ahead can be fetched while the current one is scored.
         for i in range(n):
             token = tokens[i]
             if type(token) is not str:
                 raise token_type_error(token, sentence_number)
-            self.connector_flags[i] = self.has_connectors and token in self.connectors
-            self.token_ids[i] = self.id_of(token)
+            connector[i] = self.has_connectors and token in self.connectors
+            ids[i] = self.id_of(token)
         for i in range(n):
             if i + PREFETCH_AHEAD < n:
-                self.prefetch(i + PREFETCH_AHEAD)
-            if self.connector_flags[i]:
+                self.prefetch(ids, connector, i + PREFETCH_AHEAD)
+            if connector[i]:
                 continue  # inside a candidate it waits for the candidate's end; else stays as is
-            if start >= 0 and self.candidate(start, i, &score):
-                if out is None:
-                    out = []
-                out.extend(tokens[copied:start])
-                joined = delimiter.join(tokens[start:i + 1])
-                out.append(joined)
-                if found is not None:
-                    found[joined] = score
-                copied = i + 1
-                start = -1
-                continue
+            if start >= 0:
+                is_phrase = True
+                for j in range(start, i + 1):
+                    if ids[j] < 0:
+                        is_phrase = False
+                        break
+                    key[j - start] = ids[j]
+                if is_phrase and self.score(key, i - start + 1, &score):
+                    if out is None:
+                        out = []
+                    out.extend(tokens[copied:start])
+                    joined = delimiter.join(tokens[start:i + 1])
+                    out.append(joined)
+                    if found is not None:
+                        found[joined] = score
+                    copied = i + 1
+                    start = -1
+                    continue
             start = i
         if out is None:
             return tokens[:]
@@ -860,11 +862,10 @@ cdef class PhraseCounter(PhraseSource):
 
     # -- scoring -----------------------------------------------------------------------------
 
-    cdef void prefetch(self, Py_ssize_t position) noexcept:
+    cdef void prefetch(self, const int32_t *ids, const uint8_t *connector, Py_ssize_t position) noexcept:
         # Only a plain pair: a candidate over connector words is rare and in the other table.
-        if (position > 0 and not self.connector_flags[position - 1] and self.token_ids[position - 1] >= 0
-                and self.token_ids[position] >= 0):
-            self.table.pairs.prefetch(pair_key(self.token_ids[position - 1], self.token_ids[position]))
+        if position > 0 and not connector[position - 1] and ids[position - 1] >= 0 and ids[position] >= 0:
+            self.table.pairs.prefetch(pair_key(ids[position - 1], ids[position]))
 
     cdef int score_counts(self, int64_t a, int64_t b, int64_t ab, double *out) except -1:
         """Score a candidate from its counts; 1 when above the threshold."""

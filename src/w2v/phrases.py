@@ -368,6 +368,9 @@ class Phrases(_PhraseModel):
 
     Notes
     -----
+    Joining (``phrases[...]``, ``find_phrases``) may run in several threads at once with
+    one model; counting (``add_vocab``) must not run while anything else uses the model.
+
     Differences from gensim: the default score uses the number of training words as the C
     tool does; a token that contains the delimiter (``"new_york"`` from an earlier pass) is
     counted apart from the pair ``("new", "york")``, where gensim adds both into one count.
