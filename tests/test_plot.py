@@ -13,6 +13,12 @@ from w2v.projector import export_projector, load_projector
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def needs_matplotlib():
+    """Skip without matplotlib; otherwise make sure nothing could open a window."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+
+
 @pytest.fixture(scope="module")
 def trained():
     from planted import grouped_corpus
@@ -40,7 +46,7 @@ def test_monitor_without_loss_records_none():
 
 
 def test_plot_training_writes_png(tmp_path, trained):
-    pytest.importorskip("matplotlib")
+    needs_matplotlib()
     from w2v.plot import plot_training
 
     _, monitor, _ = trained
@@ -56,7 +62,7 @@ def test_plot_training_writes_png(tmp_path, trained):
 
 
 def test_plot_words_writes_png_with_labels(tmp_path, trained):
-    pytest.importorskip("matplotlib")
+    needs_matplotlib()
     from w2v.plot import plot_words
 
     model, _, groups = trained
@@ -74,7 +80,7 @@ def test_plot_words_writes_png_with_labels(tmp_path, trained):
 
 
 def test_plot_words_errors(trained):
-    pytest.importorskip("matplotlib")
+    needs_matplotlib()
     from w2v.plot import plot_words
 
     model, _, groups = trained
@@ -87,7 +93,7 @@ def test_plot_words_errors(trained):
 
 
 def test_tsne_when_scikit_learn_is_there(tmp_path, trained):
-    pytest.importorskip("matplotlib")
+    needs_matplotlib()
     pytest.importorskip("sklearn")
     from w2v.plot import plot_words
 
@@ -146,7 +152,7 @@ def test_projector_subsets_and_awkward_words(tmp_path):
 
 
 def test_tsne_without_scikit_learn_says_what_to_install(trained, monkeypatch):
-    pytest.importorskip("matplotlib")
+    needs_matplotlib()
     from w2v.plot import plot_words
 
     monkeypatch.setitem(sys.modules, "sklearn", None)  # as if not installed
