@@ -160,6 +160,28 @@ def words_and_neighbours(wv: Any, words: Sequence[str], topn: int) -> tuple[list
     return labels, groups
 
 
+def _label_offsets(points: np.ndarray, groups: Sequence[int], n_chosen: int) -> list[tuple[float, float]]:
+    """Label offsets in points: each neighbourhood's labels fanned out around it.
+
+    A neighbourhood is often tighter than its labels are wide; its labels get evenly spread
+    directions (at two alternating distances), in the order of the words' own directions
+    from the chosen word, so that the leader lines do not cross.
+    """
+    members: dict[int, list[int]] = {}
+    for i in range(n_chosen, len(groups)):
+        members.setdefault(groups[i], []).append(i)
+    offsets = [(5.0, 4.0)] * len(groups)
+    for group, indices in members.items():
+        centre = points[group]
+        indices.sort(key=lambda i: float(np.arctan2(*(points[i] - centre)[::-1])))
+        start = float(np.arctan2(*(points[indices[0]] - centre)[::-1]))
+        for k, i in enumerate(indices):
+            angle = start + 2 * np.pi * k / len(indices)
+            radius = 22.0 if k % 2 == 0 else 38.0
+            offsets[i] = (radius * float(np.cos(angle)), radius * float(np.sin(angle)))
+    return offsets
+
+
 def plot_words(wv: Any, words: Sequence[str], topn: int = 5, method: str = "pca",
                path: PathLike | None = None, title: str | None = None, seed: int = 0) -> Figure:
     """Chosen words and their nearest neighbours, projected to 2-D and labelled.
@@ -210,10 +232,12 @@ def plot_words(wv: Any, words: Sequence[str], topn: int = 5, method: str = "pca"
     n_chosen = len(dict.fromkeys([words] if isinstance(words, str) else words))
     axes.scatter(points[n_chosen:, 0], points[n_chosen:, 1], c=colours[n_chosen:], s=20, alpha=0.7)
     axes.scatter(points[:n_chosen, 0], points[:n_chosen, 1], c=colours[:n_chosen], s=80, marker="D")
-    for i, (label, (x, y)) in enumerate(zip(labels, points)):
-        axes.annotate(label, (x, y), xytext=(4, 3), textcoords="offset points",
+    for i, (label, (x, y), (dx, dy)) in enumerate(zip(labels, points, _label_offsets(points, groups, n_chosen))):
+        axes.annotate(label, (x, y), xytext=(dx, dy), textcoords="offset points",
+                      ha="left" if dx >= 0 else "right", va="bottom" if dy >= 0 else "top",
                       fontsize=11 if i < n_chosen else 9, fontweight="bold" if i < n_chosen else "normal",
-                      color=colours[i])
+                      color=colours[i], arrowprops=None if i < n_chosen else
+                      {"arrowstyle": "-", "color": colours[i], "alpha": 0.3, "shrinkA": 0, "shrinkB": 2})
     axes.set_xticks([])
     axes.set_yticks([])
     axes.set_title(title or f"{', '.join(labels[:n_chosen][:5])} and their neighbours ({method.upper()})")
