@@ -293,24 +293,60 @@ class Word2Vec:
         else:
             _check_iterable_corpus(corpus_iterable, passes=1)
             scan = vocab.scan_corpus(corpus_iterable, self.max_vocab_size, trim_rule, progress_per)
-        if scan.total_words == 0:
+        self._choose_vocabulary(scan.counts, scan.total_words, scan.sentences, update, trim_rule,
+                                keep_raw_vocab)
+
+    def build_vocab_from_freq(self, word_freq: dict[str, int], keep_raw_vocab: bool = False,
+                              corpus_count: int | None = None, trim_rule: vocab.TrimRule | None = None,
+                              update: bool = False) -> None:
+        """Choose the vocabulary from word counts made elsewhere, as gensim does.
+
+        ``min_count``, ``max_final_vocab`` and ``trim_rule`` apply as in :meth:`build_vocab`;
+        ``corpus_total_words`` becomes the sum of the counts.
+
+        Parameters
+        ----------
+        word_freq : dict of str to int
+            How often each word occurs in the corpus.
+        keep_raw_vocab, trim_rule, update
+            As for :meth:`build_vocab`.
+        corpus_count : int, optional
+            The number of sentences in the corpus, if known (for ``total_examples``).
+
+        Examples
+        --------
+        >>> model = Word2Vec(vector_size=8, min_count=2)
+        >>> model.build_vocab_from_freq({"a": 5, "b": 2, "c": 1})
+        >>> model.wv.index_to_key, model.corpus_total_words
+        (['a', 'b'], 8)
+        """
+        counts = {str(word): int(count) for word, count in word_freq.items()}
+        if any(count < 0 for count in counts.values()):
+            raise ValueError("word counts must be >= 0")
+        self._choose_vocabulary(counts, sum(counts.values()), corpus_count or 0, update,
+                                trim_rule if trim_rule is not None else self.trim_rule, keep_raw_vocab)
+
+    def _choose_vocabulary(self, raw_counts: dict[str, int], total_words: int, sentences: int,
+                           update: bool, trim_rule: vocab.TrimRule | None, keep_raw_vocab: bool) -> None:
+        """Apply min_count/max_final_vocab/trim_rule to raw counts and (re)build the weights."""
+        if total_words == 0:
             raise ValueError("the corpus is empty: it holds no tokens")
-        self.corpus_count = scan.sentences
-        self.corpus_total_words = scan.total_words
-        words, counts = vocab.select_words(scan.counts, self.min_count, self.max_final_vocab,
+        self.corpus_count = sentences
+        self.corpus_total_words = total_words
+        words, counts = vocab.select_words(raw_counts, self.min_count, self.max_final_vocab,
                                            trim_rule, bool(self.sorted_vocab))
         if update:
-            self._add_words(words, counts, scan.counts)
+            self._add_words(words, counts, raw_counts)
         else:
             if not words:
-                most = max(scan.counts.items(), key=lambda item: item[1])
+                most = max(raw_counts.items(), key=lambda item: item[1])
                 raise ValueError(
                     f"no word occurs at least min_count={self.min_count} times (the most frequent, "
                     f"{most[0]!r}, occurs {most[1]} times): lower min_count or give more text")
             if self.null_word:
                 words, counts = words + ["\0"], np.append(counts, 1)
             self._set_vocabulary(words, counts)
-        self.raw_vocab = scan.counts if keep_raw_vocab else None
+        self.raw_vocab = raw_counts if keep_raw_vocab else None
         logger.info("vocabulary: %i words, %i sentences, %i raw words", len(self.wv),
                     self.corpus_count, self.corpus_total_words)
 
