@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -22,6 +23,9 @@ from w2v.training import (EpochStats, EpochTarget, LearningRateSchedule, Progres
                           train_epoch_file, train_epoch_iterable)
 
 logger = logging.getLogger(__name__)
+
+#: Above this many words, ``softmax=True`` warns that training is slow (its cost grows with V).
+SOFTMAX_SLOW_VOCABULARY = 10000
 
 Corpus = Iterable[Sequence[str]]
 PathLike = str | os.PathLike
@@ -68,6 +72,24 @@ def _check_corpus_file(path: PathLike) -> str:
             f"corpus_file {path!r} is compressed; corpus_file mode reads byte ranges of a plain "
             "text file in parallel. Decompress it, or pass sentences=w2v.LineSentence(path)")
     return path
+
+
+def _warn_if_softmax_is_slow(vocab_size: int, vector_size: int) -> None:
+    """Warn that the full softmax over a large vocabulary makes every example expensive."""
+    if vocab_size <= SOFTMAX_SLOW_VOCABULARY:
+        return
+    warnings.warn(
+        f"softmax=True over {vocab_size} words: each training example scores every word, about "
+        f"3 * V * d = {3 * vocab_size * vector_size:.2g} multiply-adds against (negative + 1) * d * 3 "
+        f"= {18 * vector_size} for negative=5, i.e. roughly {vocab_size // 6}x slower per example. "
+        "Use hs=1 or negative > 0 for vocabularies this large", RuntimeWarning, stacklevel=3)
+
+
+def _keyed_like(wv: KeyedVectors, matrix: np.ndarray) -> KeyedVectors:
+    """A KeyedVectors with the keys and counts of ``wv`` over the rows of ``matrix`` (copied)."""
+    keyed = KeyedVectors(wv.vector_size)
+    keyed.add_vectors(list(wv.index_to_key), matrix, extras=dict(wv.expandos))
+    return keyed
 
 
 class Word2Vec:
@@ -138,13 +160,19 @@ class Word2Vec:
         window, and the window's updates become three small matrix products. Several times
         faster at about the same accuracy; see the docs for what changes statistically.
         Hierarchical softmax, if also on, stays exact.
+    softmax : bool
+        Train the exact softmax over the whole vocabulary instead of hierarchical softmax or
+        negative sampling (needs ``hs=0`` and ``negative=0``). Every example scores all V
+        words, so a pair costs about V d operations against (negative + 1) d for negative
+        sampling: for small vocabularies, teaching and measuring (see ``docs/softmax.md``).
+        The loss it reports is the exact negative log-likelihood.
 
     Attributes
     ----------
     wv : KeyedVectors
         The trained word vectors.
-    syn1neg, syn1 : numpy.ndarray or None
-        Output weights of negative sampling and hierarchical softmax.
+    syn1neg, syn1, syn1softmax : numpy.ndarray or None
+        Output weights of negative sampling, hierarchical softmax and the full softmax.
     corpus_count, corpus_total_words : int
         Sentences and raw words seen by ``build_vocab``.
 
@@ -187,6 +215,7 @@ class Word2Vec:
         shrink_windows: bool = True,
         max_final_vocab: int | None = None,
         shared_negatives: bool = False,
+        softmax: bool = False,
     ):
         self.vector_size = _positive_int("vector_size", vector_size)
         self.window = _positive_int("window", window)
@@ -200,8 +229,14 @@ class Word2Vec:
         self.cbow_mean = _binary_flag("cbow_mean", cbow_mean)
         self.null_word = _binary_flag("null_word", null_word)
         self.sorted_vocab = _binary_flag("sorted_vocab", sorted_vocab)
-        if not self.hs and not self.negative:
-            raise ValueError("hs=0 and negative=0 leave no output layer to train: set hs=1 or negative > 0")
+        self.softmax = bool(softmax)
+        if self.softmax and (self.hs or self.negative):
+            raise ValueError(
+                f"softmax=True is the exact output layer and replaces the approximations: it cannot "
+                f"be combined with hs={self.hs} or negative={self.negative}; pass hs=0, negative=0")
+        if not self.hs and not self.negative and not self.softmax:
+            raise ValueError("hs=0 and negative=0 leave no output layer to train: set hs=1, "
+                             "negative > 0 or softmax=True")
         if shared_negatives and (not self.sg or not self.negative):
             raise ValueError("shared_negatives=True needs skip-gram with negative sampling (sg=1, negative > 0)")
         if not np.isfinite(sample) or sample < 0:
@@ -234,6 +269,7 @@ class Word2Vec:
         self.wv = KeyedVectors(self.vector_size)
         self.syn1neg: np.ndarray | None = None
         self.syn1: np.ndarray | None = None
+        self.syn1softmax: np.ndarray | None = None
         self.corpus_count = 0
         self.corpus_total_words = 0
         self.raw_vocab: dict[str, int] | None = None
@@ -356,6 +392,7 @@ class Word2Vec:
                             extras={"count": counts})
         self.syn1neg = np.zeros((len(words), self.vector_size), dtype=np.float32) if self.negative else None
         self.syn1 = np.zeros((max(len(words) - 1, 1), self.vector_size), dtype=np.float32) if self.hs else None
+        self.syn1softmax = np.zeros((len(words), self.vector_size), dtype=np.float32) if self.softmax else None
         self._tables = {}
 
     def _add_words(self, words: list[str], counts: np.ndarray, raw_counts: dict[str, int]) -> None:
@@ -373,6 +410,8 @@ class Word2Vec:
         zeros = np.zeros((len(new_words), self.vector_size), dtype=np.float32)
         if self.syn1neg is not None:
             self.syn1neg = np.vstack([self.syn1neg, zeros])
+        if self.syn1softmax is not None:
+            self.syn1softmax = np.vstack([self.syn1softmax, zeros])
         if self.syn1 is not None:
             # The Huffman tree is rebuilt over the new counts; inner nodes keep their rows.
             self.syn1 = np.vstack([self.syn1, zeros])[:max(len(self.wv) - 1, 1)]
@@ -401,7 +440,8 @@ class Word2Vec:
             tables.get("hs_codes"), tables.get("hs_offsets"), sg=self.sg, hs=self.hs,
             negative=self.negative, cbow_mean=self.cbow_mean, window=self.window,
             shrink_windows=int(self.shrink_windows), compute_loss=int(compute_loss),
-            shared_negatives=int(self.shared_negatives))
+            shared_negatives=int(self.shared_negatives), softmax=int(self.softmax),
+            syn1softmax=self.syn1softmax)
 
     def train(
         self,
@@ -467,6 +507,8 @@ class Word2Vec:
         callbacks = self.callbacks if callbacks is None else tuple(callbacks)
         schedule = LearningRateSchedule(self.alpha if start_alpha is None else start_alpha,
                                         self.min_alpha if end_alpha is None else end_alpha, epochs)
+        if self.softmax:
+            _warn_if_softmax_is_slow(len(self.wv), self.vector_size)
         workers = make_workers(self._training_model(compute_loss), self.workers, self.seed, self.train_count)
         self.train_count += 1
         if corpus_file is not None:
@@ -565,8 +607,71 @@ class Word2Vec:
 
         Unlike gensim's, it is a float64 sum over every output term of the epoch, kept per
         thread and added up, so it does not saturate and does not depend on ``workers``.
+        With ``softmax=True`` it is the exact negative log-likelihood: the sum over the
+        epoch's examples of -log p(target word | input).
         """
         return self.running_training_loss
+
+    # ------------------------------------------------------------------ context vectors
+
+    def _context_matrix(self) -> np.ndarray:
+        """The output-layer matrix whose row i belongs to word i (softmax or negative sampling)."""
+        if not len(self.wv):
+            raise RuntimeError("the model has no vocabulary: call build_vocab() first")
+        if self.syn1softmax is not None:
+            return self.syn1softmax
+        if self.syn1neg is not None:
+            return self.syn1neg
+        raise ValueError(
+            "this model has no per-word output vectors: with hs=1 and negative=0 the output layer "
+            "(syn1) holds one row per inner node of the Huffman tree, each shared by every word "
+            "below it, not one row per word. Train with negative > 0 or softmax=True to get "
+            "context vectors")
+
+    @property
+    def context_vectors(self) -> KeyedVectors:
+        """The output ("context") vectors, keyed like ``wv``: a copy of ``syn1softmax`` with
+        ``softmax=True``, else of ``syn1neg``.
+
+        Raises
+        ------
+        ValueError
+            For hierarchical softmax alone (hs=1, negative=0): its output rows are the Huffman
+            tree's inner nodes, not words.
+
+        Examples
+        --------
+        >>> sentences = [["cat", "say", "meow"], ["dog", "say", "woof"]] * 50
+        >>> model = Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=2)
+        >>> contexts = model.context_vectors
+        >>> contexts.index_to_key == model.wv.index_to_key, contexts["say"].shape
+        (True, (8,))
+        """
+        return _keyed_like(self.wv, self._context_matrix())
+
+    def word_context_vectors(self) -> KeyedVectors:
+        """Word plus context vectors, w + c, keyed like ``wv``.
+
+        Adding each word's output vector to its input vector is the "w + c" trick of Levy,
+        Goldberg & Dagan (2015, "Improving Distributional Similarity with Lessons Learned
+        from Word Embeddings"): it mixes first-order (w.c, co-occurrence) with second-order
+        (w.w, shared contexts) similarity and sometimes improves similarity benchmarks. It is
+        a post-processing choice to measure on your task, not a free win.
+
+        Raises
+        ------
+        ValueError
+            As ``context_vectors``.
+
+        Examples
+        --------
+        >>> sentences = [["cat", "say", "meow"], ["dog", "say", "woof"]] * 50
+        >>> model = Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=2)
+        >>> summed = model.word_context_vectors()
+        >>> bool(np.allclose(summed["cat"], model.wv["cat"] + model.context_vectors["cat"]))
+        True
+        """
+        return _keyed_like(self.wv, self.wv.vectors + self._context_matrix())
 
     def __str__(self) -> str:
         return (f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "
