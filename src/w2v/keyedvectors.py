@@ -697,7 +697,8 @@ class KeyedVectors:
 
         score(x) = prod over positives of (1 + cos(x, p)) / 2, divided by
         (prod over negatives of (1 + cos(x, n)) / 2) + 1e-6. Unlike gensim, a vector given
-        directly is normalised too, so every term really is a cosine.
+        directly is normalised too, so every term really is a cosine, and
+        ``restrict_vocab`` is honoured (gensim ignores it here).
 
         Examples
         --------
