@@ -22,10 +22,13 @@ words at a byte count, which can split a character).
 
 from __future__ import annotations
 
+import gzip
 import logging
+import lzma
 import os
 import re
 import warnings
+import zlib
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Union
 
@@ -151,7 +154,11 @@ class _Source:
         """Append the next chunk to the buffer; False at the end of the file."""
         if self.eof:
             return False
-        chunk = self.handle.read(CHUNK_BYTES)
+        try:
+            chunk = self.handle.read(CHUNK_BYTES)
+        except (EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError) as error:
+            raise self.error(f"the compressed data is truncated or damaged after {self.offset + len(self.buffer)} "
+                             f"decompressed bytes ({error})") from None
         if not chunk:
             self.eof = True
             return False
