@@ -63,6 +63,7 @@ def test_most_similar_all_scores_and_edge_topn(kv, gkv):
     assert len(kv.most_similar("k1", topn=N + 10)) == N - 1
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # gensim calls its own deprecated init_sims
 def test_most_similar_cosmul_matches_gensim(kv, gkv):
     query = dict(positive=["k1", "k2"], negative=["k3"], topn=7)
     assert_same_ranking(kv.most_similar_cosmul(**query), gkv.most_similar_cosmul(**query))

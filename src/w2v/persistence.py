@@ -286,7 +286,7 @@ def keyed_vectors_from(archive: Archive, cls: type, prefix: str = "wv/") -> "Key
     kv = cls(vector_size, dtype=vectors.dtype)
     kv.vectors = vectors
     kv.index_to_key = keys
-    kv.key_to_index = {key: i for i, key in enumerate(keys)}
+    kv.key_to_index = dict(zip(keys, range(count)))
     if len(kv.key_to_index) != count:
         raise FormatError(f"{archive.path}: the key list holds duplicates")
     for attr in section.get("attributes", []):
