@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
 import numpy as np
-from scipy import stats
 
 from w2v.fileio import open_binary
 
@@ -332,6 +331,7 @@ def evaluate_word_pairs(kv: "KeyedVectors", pairs: PathLike, delimiter: str = "\
     unit = kv.vectors[rows_array] * inverse[rows_array][..., np.newaxis]
     model = np.einsum("ij,ij->i", unit[:, 0], unit[:, 1]).astype(np.float64)
     model[rows_array[:, 0] < 0] = 0.0  # dummy4unknown
+    from scipy import stats  # imported here: it takes a noticeable time, and only this needs it
     pearson = stats.pearsonr(gold, model)
     spearman = stats.spearmanr(gold, model)
     oov_ratio = 100.0 * oov / (len(gold) if dummy4unknown else len(gold) + oov)

@@ -20,6 +20,8 @@ from typing import Any, Union
 
 import numpy as np
 
+from w2v import evaluation, formats, persistence
+
 logger = logging.getLogger(__name__)
 
 Key = Union[str, int]
@@ -63,7 +65,7 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     if k <= 0:
         return np.empty(scores.shape[:-1] + (0,), dtype=np.intp)
     if k < n:
-        candidates = np.argpartition(-scores, k - 1, axis=-1)[..., :k]
+        candidates = np.argpartition(scores, n - k, axis=-1)[..., n - k:]  # no negated copy
     else:
         candidates = np.broadcast_to(np.arange(n), scores.shape).copy()
     order = np.argsort(-np.take_along_axis(scores, candidates, axis=-1), axis=-1, kind="stable")
@@ -767,7 +769,8 @@ class KeyedVectors:
         block = max(1, BLOCK_ELEMENTS // max(limit, 1))
         results = []
         for start in range(0, len(queries), block):
-            scores = (matrix[start:start + block] @ self.vectors[:limit].T) * inverse
+            scores = matrix[start:start + block] @ self.vectors[:limit].T
+            scores *= inverse
             rows = np.arange(len(scores))
             own = own_rows[start:start + block]
             inside = (own >= 0) & (own < limit)
@@ -789,8 +792,7 @@ class KeyedVectors:
         See :func:`w2v.evaluation.evaluate_word_analogies` for the parameters, the file
         format and the result.
         """
-        from w2v.evaluation import evaluate_word_analogies
-        return evaluate_word_analogies(self, analogies, restrict_vocab, case_insensitive, dummy4unknown,
+        return evaluation.evaluate_word_analogies(self, analogies, restrict_vocab, case_insensitive, dummy4unknown,
                                        similarity_function)
 
     def evaluate_word_pairs(self, pairs: PathLike, delimiter: str = "\t", encoding: str = "utf8",
@@ -801,8 +803,7 @@ class KeyedVectors:
         See :func:`w2v.evaluation.evaluate_word_pairs` for the parameters, the file format
         and the result.
         """
-        from w2v.evaluation import evaluate_word_pairs
-        return evaluate_word_pairs(self, pairs, delimiter, encoding, restrict_vocab, case_insensitive,
+        return evaluation.evaluate_word_pairs(self, pairs, delimiter, encoding, restrict_vocab, case_insensitive,
                                    dummy4unknown)
 
     # ------------------------------------------------------------------ persistence
@@ -812,8 +813,7 @@ class KeyedVectors:
 
         The write is atomic: a crash mid-save leaves any previous file intact.
         """
-        from w2v.persistence import save_keyed_vectors
-        save_keyed_vectors(self, path)
+        persistence.save_keyed_vectors(self, path)
 
     @classmethod
     def load(cls, path: PathLike, mmap: str | None = None) -> "KeyedVectors":
@@ -838,8 +838,7 @@ class KeyedVectors:
         >>> loaded.index_to_key, loaded["b"]
         (['a', 'b'], array([0., 1.], dtype=float32))
         """
-        from w2v.persistence import load_keyed_vectors
-        return load_keyed_vectors(path, mmap=mmap, cls=cls)
+        return persistence.load_keyed_vectors(path, mmap=mmap, cls=cls)
 
     def save_word2vec_format(self, fname: PathLike, fvocab: PathLike | None = None, binary: bool = False,
                              total_vec: int | None = None, write_header: bool = True, prefix: str = "",
@@ -848,8 +847,7 @@ class KeyedVectors:
 
         See :func:`w2v.formats.save_word2vec_format`.
         """
-        from w2v.formats import save_word2vec_format
-        save_word2vec_format(self, fname, fvocab=fvocab, binary=binary, total_vec=total_vec,
+        formats.save_word2vec_format(self, fname, fvocab=fvocab, binary=binary, total_vec=total_vec,
                              write_header=write_header, prefix=prefix, sort_attr=sort_attr)
 
     @classmethod
@@ -860,8 +858,7 @@ class KeyedVectors:
 
         See :func:`w2v.formats.load_word2vec_format`.
         """
-        from w2v.formats import load_word2vec_format
-        return load_word2vec_format(fname, fvocab=fvocab, binary=binary, encoding=encoding,
+        return formats.load_word2vec_format(fname, fvocab=fvocab, binary=binary, encoding=encoding,
                                     unicode_errors=unicode_errors, limit=limit, datatype=datatype,
                                     no_header=no_header, cls=cls)
 

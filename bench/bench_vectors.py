@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Loading and querying word vectors: w2v against gensim, side by side in one run.
+
+Builds a random model (random words, Gaussian float32 vectors, descending counts), saves it
+in every format with both libraries, then:
+
+* loads each file in a fresh subprocess and reports the load time (best of ``--repeats``)
+  and the child's peak RSS above its RSS after the imports;
+* times ``most_similar`` on the same vectors: one query at a time, and a batch of
+  ``--queries`` words (w2v's ``most_similar_batch``, one matrix product; gensim has no batch
+  call, so a loop of single queries).
+
+Files go to ``bench/.data/vectors`` (ignored by git) unless ``--dir`` says otherwise. Only
+ratios measured in the same run mean anything on a shared machine. BLAS runs on one thread
+(``--blas-threads``) for both libraries: on an oversubscribed machine OpenBLAS's spinning
+threads make a small matrix product 20 times slower and the figures meaningless.
+
+Examples
+--------
+The figures the vectors issue asks for (a few minutes; text saving and gensim's text
+loading dominate)::
+
+    nice python bench/bench_vectors.py
+
+A quick smoke run::
+
+    python bench/bench_vectors.py --n 5000 --dim 50 --repeats 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.join(os.path.dirname(HERE), "src")
+sys.path.insert(0, SRC)  # the checkout's w2v, as in the child processes
+
+#: (case name, library, file kind, load options); each runs in its own subprocess.
+LOAD_CASES = [
+    ("native", "w2v", "native", {}),
+    ("native mmap", "w2v", "native", {"mmap": "r"}),
+    ("native", "gensim", "native", {}),
+    ("native mmap", "gensim", "native", {"mmap": "r"}),
+    ("binary", "w2v", "binary", {}),
+    ("binary", "gensim", "binary", {}),
+    ("text", "w2v", "text", {}),
+    ("text", "gensim", "text", {}),
+]
+
+CHILD = r"""
+import json, resource, sys, time
+library, path, kind, options = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+if library == "w2v":
+    from w2v import KeyedVectors
+else:
+    from gensim.models import KeyedVectors
+baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+if kind == "native":
+    kv = KeyedVectors.load(path, **options)
+else:
+    kv = KeyedVectors.load_word2vec_format(path, binary=kind == "binary")
+seconds = time.perf_counter() - started
+assert len(kv.index_to_key) > 0 and kv.vectors.shape[0] == len(kv.index_to_key)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "rss_mb": (peak - baseline) / 1024, "peak_mb": peak / 1024}))
+"""
+
+
+def random_model(n: int, dim: int, seed: int):
+    """Unique random lowercase words, Gaussian vectors, descending counts."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    letters = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
+    words, seen = [], set()
+    while len(words) < n:
+        lengths = rng.integers(3, 12, size=n)
+        for length in lengths:
+            word = letters[rng.integers(0, 26, size=length)].tobytes().decode()
+            if word not in seen:
+                seen.add(word)
+                words.append(word)
+                if len(words) == n:
+                    break
+    vectors = rng.standard_normal((n, dim), dtype=np.float32)
+    counts = np.arange(n, 0, -1, dtype=np.int64) * 10
+    return words, vectors, counts
+
+
+def save_everything(directory: str, words, vectors, counts) -> dict:
+    """Save with both libraries; returns {(library, kind): path} and prints save times."""
+    import w2v
+    from gensim.models import KeyedVectors as GensimKV
+    ours = w2v.KeyedVectors(vectors.shape[1])
+    ours.add_vectors(words, vectors, extras={"count": counts})
+    theirs = GensimKV(vectors.shape[1])
+    theirs.add_vectors(words, vectors)
+    theirs.expandos["count"] = counts.copy()  # gensim 4.4's add_vectors(extras=dict) is broken
+    paths = {
+        ("w2v", "native"): os.path.join(directory, "w2v.kv"),
+        ("gensim", "native"): os.path.join(directory, "gensim.kv"),
+        ("w2v", "binary"): os.path.join(directory, "vectors.bin"),
+        ("gensim", "binary"): os.path.join(directory, "vectors.bin"),
+        ("w2v", "text"): os.path.join(directory, "vectors.txt"),
+        ("gensim", "text"): os.path.join(directory, "vectors.txt"),
+    }
+    saves = [
+        ("w2v native", lambda: ours.save(paths["w2v", "native"])),
+        ("gensim native", lambda: theirs.save(paths["gensim", "native"])),
+        ("w2v binary", lambda: ours.save_word2vec_format(paths["w2v", "binary"], binary=True)),
+        ("gensim binary", lambda: theirs.save_word2vec_format(os.path.join(directory, "gensim.bin"), binary=True)),
+        ("w2v text", lambda: ours.save_word2vec_format(paths["w2v", "text"])),
+    ]
+    for name, save in saves:
+        started = time.perf_counter()
+        save()
+        print(f"  saved {name:<14} in {time.perf_counter() - started:6.2f} s", flush=True)
+    return paths, ours, theirs
+
+
+def measure_load(library: str, path: str, kind: str, options: dict, repeats: int) -> dict:
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    runs = []
+    for _ in range(repeats):
+        output = subprocess.run([sys.executable, "-c", CHILD, library, path, kind, json.dumps(options)],
+                                check=True, capture_output=True, text=True, env=env).stdout
+        runs.append(json.loads(output.strip().splitlines()[-1]))
+    best = min(runs, key=lambda run: run["seconds"])
+    return {"seconds": best["seconds"], "rss_mb": max(run["rss_mb"] for run in runs)}
+
+
+def time_queries(ours, theirs, words, n_queries: int, repeats: int) -> dict:
+    """Median single-query latency and batch latency, both libraries, same vectors."""
+    queries = words[::max(1, len(words) // n_queries)][:n_queries]
+    ours.fill_norms()
+    theirs.fill_norms()
+    for query in queries[:5]:  # same answers (keys) before timing anything
+        assert [k for k, _ in ours.most_similar(query)] == [k for k, _ in theirs.most_similar(query)]
+
+    def best_seconds(calls: dict, runs: int) -> dict:
+        """Fastest of ``runs`` timings of each call, the calls interleaved so that load
+        from other processes hits both libraries alike."""
+        times = {name: [] for name in calls}
+        for _ in range(runs):
+            for name, call in calls.items():
+                started = time.perf_counter()
+                call()
+                times[name].append(time.perf_counter() - started)
+        return {name: min(values) for name, values in times.items()}
+
+    single = queries[:32]
+    result = best_seconds({
+        ("single", "w2v"): lambda: [ours.most_similar(q) for q in single],
+        ("single", "gensim"): lambda: [theirs.most_similar(q) for q in single],
+    }, repeats)
+    result = {key: seconds / len(single) for key, seconds in result.items()}
+    result.update(best_seconds({
+        ("batch", "w2v"): lambda: ours.most_similar_batch(queries),
+        ("batch", "gensim"): lambda: [theirs.most_similar(q) for q in queries],
+    }, repeats))
+    batch = ours.most_similar_batch(queries[:5])
+    assert [[k for k, _ in r] for r in batch] == [[k for k, _ in theirs.most_similar(q)] for q in queries[:5]]
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=100_000, help="number of words")
+    parser.add_argument("--dim", type=int, default=300, help="vector size")
+    parser.add_argument("--queries", type=int, default=256, help="queries in the batched measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="load runs per fast case (best is kept)")
+    parser.add_argument("--dir", default=os.path.join(HERE, ".data", "vectors"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads (0: the library default)")
+    args = parser.parse_args(argv)
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.blas_threads)
+        os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(args.blas_threads)
+    os.makedirs(args.dir, exist_ok=True)
+
+    print(f"random model: {args.n} words x {args.dim} (float32), files in {args.dir}", flush=True)
+    words, vectors, counts = random_model(args.n, args.dim, args.seed)
+    paths, ours, theirs = save_everything(args.dir, words, vectors, counts)
+    for name in ("w2v.kv", "gensim.kv", "vectors.bin", "vectors.txt"):
+        print(f"  {name:<12} {os.path.getsize(os.path.join(args.dir, name)) / 2**20:8.1f} MiB")
+
+    loads = {}
+    for case, library, kind, options in LOAD_CASES:
+        repeats = 1 if kind == "text" else args.repeats
+        loads[case, library] = measure_load(library, paths[library, kind], kind, options, repeats)
+        print(f"  load {library:<6} {case:<12} {loads[case, library]['seconds']:8.3f} s  "
+              f"{loads[case, library]['rss_mb']:7.1f} MiB", flush=True)
+    queries = time_queries(ours, theirs, words, args.queries, args.repeats)
+
+    print()
+    print(f"| measurement ({args.n} x {args.dim}) | w2v | gensim | gensim / w2v |")
+    print("|---|---|---|---|")
+    for case in ("native", "native mmap", "binary", "text"):
+        ours_load, their_load = loads[case, "w2v"], loads[case, "gensim"]
+        print(f"| load {case}: time | {ours_load['seconds'] * 1000:.1f} ms | {their_load['seconds'] * 1000:.1f} ms "
+              f"| {their_load['seconds'] / ours_load['seconds']:.1f}x |")
+        print(f"| load {case}: peak RSS above imports | {ours_load['rss_mb']:.0f} MiB | {their_load['rss_mb']:.0f} MiB "
+              f"| {their_load['rss_mb'] / max(ours_load['rss_mb'], 0.1):.1f}x |")
+    mmap_vs_native = loads["native", "gensim"]["seconds"] / loads["native mmap", "w2v"]["seconds"]
+    print(f"| w2v native mmap vs gensim native (no mmap): time | | | {mmap_vs_native:.1f}x |")
+    for kind, label in (("single", "most_similar, 1 query"), ("batch", f"most_similar, {args.queries} queries")):
+        ours_t, their_t = queries[kind, "w2v"], queries[kind, "gensim"]
+        print(f"| {label} | {ours_t * 1000:.2f} ms | {their_t * 1000:.2f} ms | {their_t / ours_t:.1f}x |")
+    print(f"\n(peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
