@@ -308,3 +308,35 @@ def test_bad_mmap_mode(tmp_path):
     small_kv().save(tmp_path / "kv.w2v")
     with pytest.raises(ValueError, match="mmap"):
         KeyedVectors.load(tmp_path / "kv.w2v", mmap="r+")
+
+
+def test_keys_are_indexed_lazily_and_once_across_threads(tmp_path):
+    import threading
+    kv = KeyedVectors(2)
+    kv.add_vectors([f"k{i}" for i in range(5000)], np.random.default_rng(0).standard_normal((5000, 2)))
+    kv.save(tmp_path / "kv.w2v")
+    loaded = KeyedVectors.load(tmp_path / "kv.w2v", mmap="r")
+    assert loaded._pending_keys is not None and len(loaded) == 5000  # len() needs no index
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(loaded.key_to_index["k4321"])) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [4321] * 8 and loaded.index_to_key == kv.index_to_key
+    loaded.add_vector("new", [1.0, 2.0])
+    assert loaded.index_to_key[-1] == "new" and len(loaded) == 5001
+
+
+def test_duplicate_keys_in_a_crafted_file_are_an_error(tmp_path):
+    kv = KeyedVectors(1)
+    kv.add_vectors(["a", "b"], [[1.0], [2.0]])
+    kv.save(tmp_path / "kv.w2v")
+    with zipfile.ZipFile(tmp_path / "kv.w2v") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["wv/keys.txt"] = b"a\na"
+    with zipfile.ZipFile(tmp_path / "kv.w2v", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="damaged"):
+        KeyedVectors.load(tmp_path / "kv.w2v")["a"]

@@ -116,8 +116,12 @@ class KeyedVectors:
         if int(vector_size) < 1:
             raise ValueError(f"vector_size must be >= 1, got {vector_size}")
         self.vector_size = int(vector_size)
-        self.index_to_key: list[str] = []
-        self.key_to_index: dict[str, int] = {}
+        self._keys_lock = threading.Lock()
+        # Keys loaded from a file as one newline-separated text: the list and the dict are
+        # built from it on first use, so that load(mmap="r") takes milliseconds.
+        self._pending_keys: tuple[str, int] | None = None
+        self._index_to_key: list[str] = []
+        self._key_to_index: dict[str, int] = {}
         self.vectors = np.zeros((int(count), self.vector_size), dtype=dtype)
         self.expandos: dict[str, np.ndarray] = {}
         self._norm_lock = threading.Lock()
@@ -129,17 +133,62 @@ class KeyedVectors:
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        del state["_norm_lock"]  # locks cannot be copied; copy.deepcopy(kv) must work
+        del state["_norm_lock"], state["_keys_lock"]  # locks cannot be copied; copy.deepcopy(kv) must work
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._norm_lock = threading.Lock()
+        self._keys_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ keys
+
+    def _set_key_text(self, text: str, count: int) -> None:
+        """Take the keys as one newline-separated text, to be split on first use."""
+        self._pending_keys = (text, count)
+
+    def _materialise_keys(self) -> None:
+        with self._keys_lock:
+            if self._pending_keys is None:
+                return
+            text, count = self._pending_keys
+            keys = text.split("\n") if count else []
+            key_to_index = dict(zip(keys, range(len(keys))))
+            if len(keys) != count or len(key_to_index) != count:
+                raise ValueError(f"the stored key list is damaged: {len(keys)} keys ({len(key_to_index)} "
+                                 f"distinct) where {count} were saved")
+            self._index_to_key, self._key_to_index = keys, key_to_index
+            self._pending_keys = None
+
+    @property
+    def index_to_key(self) -> list[str]:
+        """The keys, in row order."""
+        if self._pending_keys is not None:
+            self._materialise_keys()
+        return self._index_to_key
+
+    @index_to_key.setter
+    def index_to_key(self, keys: list[str]) -> None:
+        self._materialise_keys()
+        self._index_to_key = keys
+
+    @property
+    def key_to_index(self) -> dict[str, int]:
+        """Key -> row."""
+        if self._pending_keys is not None:
+            self._materialise_keys()
+        return self._key_to_index
+
+    @key_to_index.setter
+    def key_to_index(self, mapping: dict[str, int]) -> None:
+        self._materialise_keys()
+        self._key_to_index = mapping
 
     # ------------------------------------------------------------------ lookup
 
     def __len__(self) -> int:
-        return len(self.index_to_key)
+        pending = self._pending_keys
+        return pending[1] if pending is not None else len(self._index_to_key)
 
     def __contains__(self, key: Key) -> bool:
         return self.has_index_for(key)
@@ -211,7 +260,7 @@ class KeyedVectors:
 
     def _live_vectors(self) -> np.ndarray:
         """The rows that belong to a key (a view: preallocated rows are left out)."""
-        return self.vectors[:len(self.index_to_key)]
+        return self.vectors[:len(self)]
 
     # ------------------------------------------------------------------ attributes
 

@@ -277,18 +277,15 @@ def keyed_vectors_from(archive: Archive, cls: type, prefix: str = "wv/") -> "Key
         raise FormatError(f"{archive.path} holds no word vectors")
     count, vector_size = int(section["count"]), int(section["vector_size"])
     text = archive.text(prefix + "keys.txt")
-    keys = text.split("\n") if count else []
-    if len(keys) != count:
-        raise FormatError(f"{archive.path}: {prefix}keys.txt holds {len(keys)} keys, w2v.json says {count}")
+    found = text.count("\n") + 1 if count else len(text)
+    if found != count:
+        raise FormatError(f"{archive.path}: {prefix}keys.txt holds {found} keys, w2v.json says {count}")
     vectors = archive.array(prefix + "vectors.npy")
     if vectors.shape != (count, vector_size):
         raise FormatError(f"{archive.path}: vectors have shape {vectors.shape}, expected {(count, vector_size)}")
     kv = cls(vector_size, dtype=vectors.dtype)
     kv.vectors = vectors
-    kv.index_to_key = keys
-    kv.key_to_index = dict(zip(keys, range(count)))
-    if len(kv.key_to_index) != count:
-        raise FormatError(f"{archive.path}: the key list holds duplicates")
+    kv._set_key_text(text, count)  # split into index_to_key / key_to_index on first use
     for attr in section.get("attributes", []):
         values = archive.array(f"{prefix}attrs/{attr}.npy")
         if values.shape != (count,):
