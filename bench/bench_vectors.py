@@ -4,8 +4,10 @@
 Builds a random model (random words, Gaussian float32 vectors, descending counts), saves it
 in every format with both libraries, then:
 
-* loads each file in a fresh subprocess and reports the load time (best of ``--repeats``)
-  and the child's peak RSS above its RSS after the imports;
+* loads each file in a fresh subprocess and reports the load time (best of ``--repeats``),
+  the time to load and answer a first ``most_similar``, the child's peak RSS above its RSS
+  after the imports (mapped file pages included), and its private memory (``RssAnon``)
+  after the first query: what each extra process costs when the file is memory-mapped;
 * times ``most_similar`` on the same vectors: one query at a time, and a batch of
   ``--queries`` words (w2v's ``most_similar_batch``, one matrix product; gensim has no batch
   call, so a loop of single queries).
@@ -65,7 +67,7 @@ if library == "w2v":
     from w2v import KeyedVectors
 else:
     from gensim.models import KeyedVectors
-baseline = status("VmRSS")
+baseline, private_baseline = status("VmRSS"), status("RssAnon")
 started = time.perf_counter()
 if kind == "native":
     kv = KeyedVectors.load(path, **options)
@@ -76,7 +78,8 @@ kv.most_similar(kv.index_to_key[len(kv.index_to_key) // 2], topn=10)
 first_query = time.perf_counter() - started
 assert kv.vectors.shape[0] == len(kv.index_to_key) > 0
 print(json.dumps({"seconds": seconds, "first_query": first_query,
-                  "rss_mb": (status("VmHWM") - baseline) / 1024, "peak_mb": status("VmHWM") / 1024}))
+                  "rss_mb": (status("VmHWM") - baseline) / 1024, "peak_mb": status("VmHWM") / 1024,
+                  "private_mb": (status("RssAnon") - private_baseline) / 1024}))
 """
 
 
@@ -142,7 +145,8 @@ def measure_load(library: str, path: str, kind: str, options: dict, repeats: int
         runs.append(json.loads(output.strip().splitlines()[-1]))
     return {"seconds": min(run["seconds"] for run in runs),
             "first_query": min(run["first_query"] for run in runs),
-            "rss_mb": max(run["rss_mb"] for run in runs)}
+            "rss_mb": max(run["rss_mb"] for run in runs),
+            "private_mb": max(run["private_mb"] for run in runs)}
 
 
 def time_queries(ours, theirs, words, n_queries: int, repeats: int) -> dict:
@@ -192,9 +196,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads (0: the library default)")
     args = parser.parse_args(argv)
     if args.blas_threads:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(args.blas_threads)
+        # For the children (set before they load BLAS) and for this process (whose BLAS is loaded).
         os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(args.blas_threads)
+        import numpy  # noqa: F401  (threadpoolctl only limits libraries already loaded)
+        from threadpoolctl import threadpool_info, threadpool_limits
+        limiter = threadpool_limits(args.blas_threads)  # noqa: F841  (kept for the whole run)
+        print("BLAS threads:", sorted({info["num_threads"] for info in threadpool_info()}))
     os.makedirs(args.dir, exist_ok=True)
 
     print(f"random model: {args.n} words x {args.dim} (float32), files in {args.dir}", flush=True)
@@ -225,6 +232,8 @@ def main(argv: list[str] | None = None) -> None:
               f"| {their_load['seconds'] / ours_load['seconds']:.1f}x |")
         print(f"| load {case} + first most_similar: time | {ours_load['first_query'] * 1000:.1f} ms "
               f"| {their_load['first_query'] * 1000:.1f} ms | {their_load['first_query'] / ours_load['first_query']:.1f}x |")
+        print(f"| load {case} + first query: private memory (RssAnon) | {ours_load['private_mb']:.0f} MiB "
+              f"| {their_load['private_mb']:.0f} MiB | {their_load['private_mb'] / max(ours_load['private_mb'], 0.1):.1f}x |")
         print(f"| load {case}: peak RSS above imports | {ours_load['rss_mb']:.0f} MiB | {their_load['rss_mb']:.0f} MiB "
               f"| {their_load['rss_mb'] / max(ours_load['rss_mb'], 0.1):.1f}x |")
     for key, label in (("seconds", "time"), ("first_query", "time with a first query")) if "native" in kinds else ():
