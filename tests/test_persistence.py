@@ -340,3 +340,19 @@ def test_duplicate_keys_in_a_crafted_file_are_an_error(tmp_path):
             archive.writestr(name, data)
     with pytest.raises(ValueError, match="damaged"):
         KeyedVectors.load(tmp_path / "kv.w2v")["a"]
+
+
+class TunedWord2Vec(Word2Vec):
+    """A developer's subclass with one more parameter, passing the rest on."""
+
+    def __init__(self, *args, smoothing: float = 0.5, **kwargs):
+        self.smoothing = smoothing
+        super().__init__(*args, **kwargs)
+
+
+def test_a_new_parameter_is_saved_without_touching_the_format(tmp_path, sentences):
+    model = TunedWord2Vec(sentences, smoothing=0.125, vector_size=8, min_count=1, workers=1, window=2, epochs=1)
+    model.save(tmp_path / "tuned.w2v")
+    loaded = TunedWord2Vec.load(tmp_path / "tuned.w2v")
+    assert type(loaded) is TunedWord2Vec
+    assert (loaded.smoothing, loaded.window, loaded.vector_size) == (0.125, 2, 8)

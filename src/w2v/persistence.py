@@ -319,6 +319,18 @@ def _json_value(name: str, value: Any) -> Any:
                     "str parameters can (list it in Word2Vec._unsaved_params if it should not be saved)")
 
 
+def constructor_parameters(cls: type) -> list[str]:
+    """Named parameters of ``cls.__init__`` and of its bases' (a subclass that takes
+    ``**kwargs`` and passes them on still has its base's parameters saved)."""
+    names: dict[str, None] = {}
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass) and klass is not object:
+            for name, parameter in inspect.signature(klass.__init__).parameters.items():
+                if name != "self" and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                    names.setdefault(name)
+    return list(names)
+
+
 def model_parameters(model: "Word2Vec") -> dict[str, Any]:
     """The constructor parameters of ``model``, read generically from its ``__init__`` signature.
 
@@ -326,8 +338,8 @@ def model_parameters(model: "Word2Vec") -> dict[str, Any]:
     saved without touching this module.
     """
     params = {}
-    for name in inspect.signature(type(model).__init__).parameters:
-        if name == "self" or name in type(model)._unsaved_params:
+    for name in constructor_parameters(type(model)):
+        if name in type(model)._unsaved_params:
             continue
         if not hasattr(model, name):
             raise AttributeError(f"{type(model).__name__} parameter {name!r} is not kept as an attribute, "
@@ -361,7 +373,7 @@ def load_word2vec(cls: type, path: PathLike, mmap: str | None = None) -> "Word2V
         section = archive.manifest.get("model")
         if archive.manifest.get("kind") != "Word2Vec" or not isinstance(section, dict):
             raise FormatError(f"{archive.path} holds only word vectors, not a whole model: use KeyedVectors.load")
-        accepted = inspect.signature(cls.__init__).parameters
+        accepted = set(constructor_parameters(cls))
         params = {}
         for name, value in section.get("params", {}).items():
             if name in accepted and name not in cls._unsaved_params:
