@@ -119,7 +119,7 @@ class KeyedVectors:
         self._keys_lock = threading.Lock()
         # Keys loaded from a file as one newline-separated text: the list and the dict are
         # built from it on first use, so that load(mmap="r") takes milliseconds.
-        self._pending_keys: tuple[str, int] | None = None
+        self._pending_keys: tuple[bytes, int] | None = None
         self._index_to_key: list[str] = []
         self._key_to_index: dict[str, int] = {}
         self.vectors = np.zeros((int(count), self.vector_size), dtype=dtype)
@@ -143,8 +143,8 @@ class KeyedVectors:
 
     # ------------------------------------------------------------------ keys
 
-    def _set_key_text(self, text: str, count: int) -> None:
-        """Take the keys as one newline-separated text, to be split on first use."""
+    def _set_key_text(self, text: bytes, count: int) -> None:
+        """Take the keys as one newline-separated UTF-8 text, to be split on first use."""
         self._pending_keys = (text, count)
 
     def _materialise_keys(self) -> None:
@@ -152,7 +152,10 @@ class KeyedVectors:
             if self._pending_keys is None:
                 return
             text, count = self._pending_keys
-            keys = text.split("\n") if count else []
+            try:
+                keys = text.decode("utf-8").split("\n") if count else []
+            except UnicodeDecodeError as error:
+                raise ValueError(f"the stored key list is damaged: {error}") from None
             key_to_index = dict(zip(keys, range(len(keys))))
             if len(keys) != count or len(key_to_index) != count:
                 raise ValueError(f"the stored key list is damaged: {len(keys)} keys ({len(key_to_index)} "

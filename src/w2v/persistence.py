@@ -174,13 +174,13 @@ class Archive:
                 "upgrade w2v to load it")
         return manifest
 
-    def text(self, name: str) -> str:
-        """A text member, decoded from UTF-8 (its CRC is checked)."""
+    def bytes(self, name: str) -> bytes:
+        """A small member's bytes (its CRC is checked)."""
         try:
-            return self.zip.read(name).decode("utf-8")
+            return self.zip.read(name)
         except KeyError:
             raise FormatError(f"{self.path}: member {name} is missing") from None
-        except (UnicodeDecodeError, zipfile.BadZipFile) as error:
+        except zipfile.BadZipFile as error:
             raise FormatError(f"{self.path}: member {name} is damaged: {error}") from None
 
     def has_array(self, name: str) -> bool:
@@ -276,8 +276,8 @@ def keyed_vectors_from(archive: Archive, cls: type, prefix: str = "wv/") -> "Key
     if not isinstance(section, dict):
         raise FormatError(f"{archive.path} holds no word vectors")
     count, vector_size = int(section["count"]), int(section["vector_size"])
-    text = archive.text(prefix + "keys.txt")
-    found = text.count("\n") + 1 if count else len(text)
+    text = archive.bytes(prefix + "keys.txt")
+    found = text.count(b"\n") + 1 if count else len(text)
     if found != count:
         raise FormatError(f"{archive.path}: {prefix}keys.txt holds {found} keys, w2v.json says {count}")
     vectors = archive.array(prefix + "vectors.npy")
@@ -285,7 +285,7 @@ def keyed_vectors_from(archive: Archive, cls: type, prefix: str = "wv/") -> "Key
         raise FormatError(f"{archive.path}: vectors have shape {vectors.shape}, expected {(count, vector_size)}")
     kv = cls(vector_size, dtype=vectors.dtype)
     kv.vectors = vectors
-    kv._set_key_text(text, count)  # split into index_to_key / key_to_index on first use
+    kv._set_key_text(text, count)  # decoded and split into index_to_key / key_to_index on first use
     for attr in section.get("attributes", []):
         values = archive.array(f"{prefix}attrs/{attr}.npy")
         if values.shape != (count,):
