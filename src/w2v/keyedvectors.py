@@ -34,6 +34,8 @@ _KEY_TYPES = (str, int, np.integer)
 #: Upper bound on the elements of one block of scores in batched queries (128 MiB of
 #: float32): a block of queries is one matrix product, bigger batches take several.
 BLOCK_ELEMENTS = 1 << 25
+#: Rows of scores ranked at a time in batched queries.
+TOPK_ROWS = 16
 
 
 def _ensure_list(value: Any) -> list:
@@ -827,12 +829,18 @@ class KeyedVectors:
             own = own_rows[start:start + block]
             inside = (own >= 0) & (own < limit)
             scores[rows[inside], own[inside]] = -np.inf  # a key is not its own neighbour
-            best = top_k(scores, topn)
-            best_scores = np.take_along_axis(scores, best, axis=1)
-            for indices, values in zip(best.tolist(), best_scores.tolist()):
-                results.append([(self.index_to_key[i], value) for i, value in zip(indices, values)
-                                if value != -np.inf])
+            results.extend(self._batch_results(scores, topn))
         return results
+
+    def _batch_results(self, scores: np.ndarray, topn: int) -> Iterable[list[tuple[str, float]]]:
+        # Select a few rows at a time: argpartition's index array for all rows at once
+        # would be twice the size of the scores (int64), a big allocation for nothing.
+        for start in range(0, len(scores), TOPK_ROWS):
+            part = scores[start:start + TOPK_ROWS]
+            best = top_k(part, topn)
+            best_scores = np.take_along_axis(part, best, axis=1)
+            for indices, values in zip(best.tolist(), best_scores.tolist()):
+                yield [(self.index_to_key[i], value) for i, value in zip(indices, values) if value != -np.inf]
 
     # ------------------------------------------------------------------ evaluation
 
