@@ -54,7 +54,13 @@ def _lines(path: PathLike, encoding: str = "utf8") -> Iterator[tuple[int, str]]:
 
 @dataclass
 class AnalogySection:
-    """The questions of one ``: section`` of an analogy file."""
+    """The questions of one ``: section`` of an analogy file.
+
+    Examples
+    --------
+    >>> AnalogySection("capitals", [("A", "B", "C", "D")]).questions
+    [('A', 'B', 'C', 'D')]
+    """
 
     name: str
     questions: list[tuple[str, str, str, str]] = field(default_factory=list)

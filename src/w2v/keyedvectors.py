@@ -167,7 +167,15 @@ class KeyedVectors:
 
     @property
     def index_to_key(self) -> list[str]:
-        """The keys, in row order."""
+        """The keys, in row order.
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(1)
+        >>> kv.add_vectors(["a", "b"], [[1.0], [2.0]])
+        >>> kv.index_to_key, kv.key_to_index
+        (['a', 'b'], {'a': 0, 'b': 1})
+        """
         if self._pending_keys is not None:
             self._materialise_keys()
         return self._index_to_key
@@ -179,7 +187,7 @@ class KeyedVectors:
 
     @property
     def key_to_index(self) -> dict[str, int]:
-        """Key -> row."""
+        """Key -> row (see ``index_to_key``)."""
         if self._pending_keys is not None:
             self._materialise_keys()
         return self._key_to_index
@@ -286,7 +294,15 @@ class KeyedVectors:
         self.expandos[attr][index] = value
 
     def get_vecattr(self, key: Key, attr: str) -> Any:
-        """A per-key attribute, e.g. ``get_vecattr("cat", "count")``, as a Python scalar."""
+        """A per-key attribute, e.g. ``get_vecattr("cat", "count")``, as a Python scalar.
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(1)
+        >>> kv.add_vectors(["a"], [[1.0]], extras={"count": [12]})
+        >>> kv.get_vecattr("a", "count")
+        12
+        """
         return self.expandos[attr][self.get_index(key)].item()
 
     # ------------------------------------------------------------------ building
@@ -393,7 +409,15 @@ class KeyedVectors:
 
     @property
     def norms(self) -> np.ndarray | None:
-        """The L2 norm of every vector, or None until ``fill_norms`` (or a query) runs."""
+        """The L2 norm of every vector, or None until ``fill_norms`` (or a query) runs.
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a"], [[3.0, 4.0]])
+        >>> kv.norms is None, kv.similarity("a", "a"), kv.norms
+        (True, 1.0, array([5.], dtype=float32))
+        """
         cache = self._norm_cache
         return cache[1] if cache is not None and cache[0] is self.vectors else None
 
@@ -453,7 +477,16 @@ class KeyedVectors:
         return self._live_vectors() * self._inverse_norms()[:, np.newaxis]
 
     def unit_normalize_all(self) -> None:
-        """Scale every vector to unit length in place (irreversible; saves memory)."""
+        """Replace every vector by its unit-length version (irreversible).
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a"], [[3.0, 4.0]])
+        >>> kv.unit_normalize_all()
+        >>> kv["a"]
+        array([0.6, 0.8], dtype=float32)
+        """
         self.vectors = self.get_normed_vectors()
         self.fill_norms(force=True)
 
@@ -569,11 +602,27 @@ class KeyedVectors:
         return len(self.closer_than(key1, key2)) + 1
 
     def most_similar_to_given(self, key1: Key, keys_list: Sequence[Key]) -> Key:
-        """The key of ``keys_list`` most similar to ``key1``."""
+        """The key of ``keys_list`` most similar to ``key1``.
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b", "c"], np.array([[1.0, 0.0], [1.0, 0.1], [0.0, 1.0]]))
+        >>> kv.most_similar_to_given("a", ["c", "b"])
+        'b'
+        """
         return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
 
     def rank_by_centrality(self, words: Sequence[str], use_norm: bool = True) -> list[tuple[float, str]]:
-        """``(similarity to the centroid, word)`` for the known ``words``, most central first."""
+        """``(similarity to the centroid, word)`` for the known ``words``, most central first.
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["cat", "dog", "car"], np.array([[1.0, 0.1], [1.0, 0.0], [0.0, 1.0]]))
+        >>> [word for _, word in kv.rank_by_centrality(["cat", "dog", "car"])]
+        ['cat', 'dog', 'car']
+        """
         used = [word for word in words if word in self]
         if len(used) != len(words):
             logger.warning("vectors for words %s are not present in the model, ignoring these words",
@@ -850,7 +899,7 @@ class KeyedVectors:
         """Accuracy on an analogy test set such as ``questions-words.txt``.
 
         See :func:`w2v.evaluation.evaluate_word_analogies` for the parameters, the file
-        format and the result.
+        format, the result and an example.
         """
         return evaluation.evaluate_word_analogies(self, analogies, restrict_vocab, case_insensitive, dummy4unknown,
                                        similarity_function)
@@ -860,8 +909,8 @@ class KeyedVectors:
                             dummy4unknown: bool = False) -> tuple[tuple[float, float], tuple[float, float], float]:
         """Correlation with human similarity judgements such as ``wordsim353.tsv``.
 
-        See :func:`w2v.evaluation.evaluate_word_pairs` for the parameters, the file format
-        and the result.
+        See :func:`w2v.evaluation.evaluate_word_pairs` for the parameters, the file format,
+        the result and an example.
         """
         return evaluation.evaluate_word_pairs(self, pairs, delimiter, encoding, restrict_vocab, case_insensitive,
                                    dummy4unknown)
@@ -872,6 +921,10 @@ class KeyedVectors:
         """Save to one file in w2v's native format (no pickle; see ``w2v.persistence``).
 
         The write is atomic: a crash mid-save leaves any previous file intact.
+
+        Examples
+        --------
+        See ``load``.
         """
         persistence.save_keyed_vectors(self, path)
 
@@ -906,6 +959,16 @@ class KeyedVectors:
         """Save in the C word2vec tool's text or binary format (``.gz``/``.bz2`` compress).
 
         See :func:`w2v.formats.save_word2vec_format`.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a"], [[0.5, -1.0]])
+        >>> path = os.path.join(tempfile.mkdtemp(), "vectors.bin.gz")
+        >>> kv.save_word2vec_format(path, binary=True)
+        >>> KeyedVectors.load_word2vec_format(path, binary=True)["a"]
+        array([ 0.5, -1. ], dtype=float32)
         """
         formats.save_word2vec_format(self, fname, fvocab=fvocab, binary=binary, total_vec=total_vec,
                              write_header=write_header, prefix=prefix, sort_attr=sort_attr)
@@ -917,6 +980,10 @@ class KeyedVectors:
         """Load a file in the C word2vec tool's text or binary format.
 
         See :func:`w2v.formats.load_word2vec_format`.
+
+        Examples
+        --------
+        See ``save_word2vec_format``.
         """
         return formats.load_word2vec_format(fname, fvocab=fvocab, binary=binary, encoding=encoding,
                                     unicode_errors=unicode_errors, limit=limit, datatype=datatype,

@@ -104,7 +104,17 @@ def _write_array(archive: zipfile.ZipFile, raw: IO[bytes], name: str, array: np.
 
 
 def write_archive(path: PathLike, manifest: dict, texts: dict[str, bytes], arrays: dict[str, np.ndarray]) -> None:
-    """Write a w2v file atomically: the manifest, text members, then aligned arrays."""
+    """Write a w2v file atomically: the manifest, text members, then aligned arrays.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "demo.w2v")
+    >>> write_archive(path, {"kind": "demo"}, {"note.txt": b"hi"}, {"x.npy": np.arange(3)})
+    >>> with Archive(path, mmap="r") as archive:
+    ...     archive.manifest["kind"], archive.bytes("note.txt"), archive.array("x.npy")
+    ('demo', b'hi', array([0, 1, 2]))
+    """
     for name, array in arrays.items():
         if array.dtype.kind not in _NUMERIC_KINDS:
             raise TypeError(f"array {name} has dtype {array.dtype}: only numeric arrays can be saved")
@@ -123,7 +133,23 @@ def write_archive(path: PathLike, manifest: dict, texts: dict[str, bytes], array
 # ---------------------------------------------------------------------- reading
 
 class Archive:
-    """A w2v file opened for reading: its manifest, text members and arrays."""
+    """A w2v file opened for reading: its manifest, small members and arrays.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    mmap : {None, "r", "c"}
+        How ``array`` returns arrays: read into memory, or mapped read-only or copy-on-write.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "demo.w2v")
+    >>> write_archive(path, {"kind": "demo"}, {}, {"x.npy": np.zeros((2, 3), dtype=np.float32)})
+    >>> with Archive(path) as archive:
+    ...     archive.manifest["format_version"], archive.has_array("x.npy"), archive.array("x.npy").shape
+    (1, True, (2, 3))
+    """
 
     def __init__(self, path: PathLike, mmap: str | None = None):
         if mmap not in MMAP_MODES:
@@ -258,7 +284,17 @@ def _keys_text(keys: list[str]) -> bytes:
 
 
 def keyed_vectors_members(kv: "KeyedVectors", prefix: str = "wv/") -> tuple[dict, dict, dict]:
-    """(manifest section, text members, array members) describing ``kv``."""
+    """(manifest section, text members, array members) describing ``kv``.
+
+    Examples
+    --------
+    >>> from w2v import KeyedVectors
+    >>> kv = KeyedVectors(2)
+    >>> kv.add_vectors(["a", "b"], np.eye(2))
+    >>> section, texts, arrays = keyed_vectors_members(kv)
+    >>> section, texts, sorted(arrays)
+    ({'vector_size': 2, 'count': 2, 'attributes': []}, {'wv/keys.txt': b'a\\nb'}, ['wv/vectors.npy'])
+    """
     count = len(kv)
     section = {"vector_size": kv.vector_size, "count": count, "attributes": sorted(kv.expandos)}
     texts = {prefix + "keys.txt": _keys_text(kv.index_to_key)}
@@ -271,7 +307,20 @@ def keyed_vectors_members(kv: "KeyedVectors", prefix: str = "wv/") -> tuple[dict
 
 
 def keyed_vectors_from(archive: Archive, cls: type, prefix: str = "wv/") -> "KeyedVectors":
-    """Build a KeyedVectors from the members under ``prefix``."""
+    """Build a KeyedVectors from the members under ``prefix``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from w2v import KeyedVectors
+    >>> kv = KeyedVectors(2)
+    >>> kv.add_vectors(["a"], [[1.0, 2.0]])
+    >>> path = os.path.join(tempfile.mkdtemp(), "kv.w2v")
+    >>> save_keyed_vectors(kv, path)
+    >>> with Archive(path) as archive:
+    ...     keyed_vectors_from(archive, KeyedVectors).index_to_key
+    ['a']
+    """
     section = archive.manifest.get(prefix.rstrip("/"))
     if not isinstance(section, dict):
         raise FormatError(f"{archive.path} holds no word vectors")
@@ -295,13 +344,30 @@ def keyed_vectors_from(archive: Archive, cls: type, prefix: str = "wv/") -> "Key
 
 
 def save_keyed_vectors(kv: "KeyedVectors", path: PathLike) -> None:
-    """Save ``kv`` in the native format (see the module docstring)."""
+    """Save ``kv`` in the native format (see the module docstring); ``kv.save`` calls this.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from w2v import KeyedVectors
+    >>> kv = KeyedVectors(2)
+    >>> kv.add_vectors(["a"], [[1.0, 2.0]])
+    >>> path = os.path.join(tempfile.mkdtemp(), "kv.w2v")
+    >>> save_keyed_vectors(kv, path)
+    >>> load_keyed_vectors(path, mmap="r")["a"]
+    array([1., 2.], dtype=float32)
+    """
     section, texts, arrays = keyed_vectors_members(kv)
     write_archive(path, {"kind": "KeyedVectors", "wv": section}, texts, arrays)
 
 
 def load_keyed_vectors(path: PathLike, mmap: str | None = None, cls: type | None = None) -> "KeyedVectors":
-    """Load word vectors from a native file (saved by ``KeyedVectors.save`` or ``Word2Vec.save``)."""
+    """Load word vectors from a native file (saved by ``KeyedVectors.save`` or ``Word2Vec.save``).
+
+    Examples
+    --------
+    See ``save_keyed_vectors``.
+    """
     if cls is None:
         from w2v.keyedvectors import KeyedVectors as cls
     with Archive(path, mmap) as archive:
@@ -321,7 +387,14 @@ def _json_value(name: str, value: Any) -> Any:
 
 def constructor_parameters(cls: type) -> list[str]:
     """Named parameters of ``cls.__init__`` and of its bases' (a subclass that takes
-    ``**kwargs`` and passes them on still has its base's parameters saved)."""
+    ``**kwargs`` and passes them on still has its base's parameters saved).
+
+    Examples
+    --------
+    >>> from w2v import Word2Vec
+    >>> "window" in constructor_parameters(Word2Vec)
+    True
+    """
     names: dict[str, None] = {}
     for klass in cls.__mro__:
         if "__init__" in vars(klass) and klass is not object:
@@ -336,6 +409,13 @@ def model_parameters(model: "Word2Vec") -> dict[str, Any]:
 
     Every parameter must be kept as an attribute of the same name; a new parameter is
     saved without touching this module.
+
+    Examples
+    --------
+    >>> from w2v import Word2Vec
+    >>> params = model_parameters(Word2Vec(window=3))
+    >>> params["window"], "sentences" in params, "callbacks" in params
+    (3, False, False)
     """
     params = {}
     for name in constructor_parameters(type(model)):
@@ -349,7 +429,10 @@ def model_parameters(model: "Word2Vec") -> dict[str, Any]:
 
 
 def save_word2vec(model: "Word2Vec", path: PathLike) -> None:
-    """Save a whole model: parameters, vocabulary with counts, weights and training state."""
+    """Save a whole model: parameters, vocabulary with counts, weights and training state.
+
+    ``Word2Vec.save`` calls this; see its example.
+    """
     section, texts, arrays = keyed_vectors_members(model.wv)
     outputs = []
     for name in type(model)._output_arrays:
@@ -366,7 +449,10 @@ def save_word2vec(model: "Word2Vec", path: PathLike) -> None:
 
 
 def load_word2vec(cls: type, path: PathLike, mmap: str | None = None) -> "Word2Vec":
-    """Load a model saved by ``save_word2vec``, ready to continue training."""
+    """Load a model saved by ``save_word2vec``, ready to continue training.
+
+    ``Word2Vec.load`` calls this; see the example of ``Word2Vec.save``.
+    """
     from w2v.keyedvectors import KeyedVectors
     from w2v.training import EpochStats
     with Archive(path, mmap) as archive:
