@@ -24,9 +24,12 @@ would cost a full read, defeating mmap); ``unzip -t`` checks a whole file.
 
 from __future__ import annotations
 
+import encodings.cp437  # noqa: F401  (zipfile decodes member names with it: import it now, not in load())
 import inspect
+import io
 import json
 import logging
+import math
 import os
 import struct
 import zipfile
@@ -34,6 +37,7 @@ from dataclasses import asdict
 from typing import IO, TYPE_CHECKING, Any, Union
 
 import numpy as np
+from numpy.lib import format as npy_format
 
 from w2v._version import __version__
 from w2v.fileio import atomic_write
@@ -71,9 +75,8 @@ class FormatError(ValueError):
 
 def _npy_header(array: np.ndarray) -> bytes:
     """The .npy header of ``array`` (version 1.0, padded by NumPy to a multiple of 64)."""
-    import io
     buffer = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buffer, np.lib.format.header_data_from_array_1_0(array))
+    npy_format.write_array_header_1_0(buffer, npy_format.header_data_from_array_1_0(array))
     return buffer.getvalue()
 
 
@@ -244,11 +247,11 @@ class Archive:
 
     def _npy_header(self, handle: IO[bytes], name: str) -> tuple[tuple[int, ...], np.dtype, int]:
         try:
-            version = np.lib.format.read_magic(handle)
+            version = npy_format.read_magic(handle)
             if version == (1, 0):
-                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(handle)
+                shape, fortran_order, dtype = npy_format.read_array_header_1_0(handle)
             elif version == (2, 0):
-                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(handle)
+                shape, fortran_order, dtype = npy_format.read_array_header_2_0(handle)
             else:
                 raise ValueError(f"unsupported .npy version {version}")
         except ValueError as error:
@@ -269,7 +272,7 @@ class Archive:
 
 
 def _nbytes(shape: tuple, dtype: np.dtype) -> int:
-    return int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    return math.prod(shape) * dtype.itemsize
 
 
 # ---------------------------------------------------------------------- KeyedVectors
