@@ -26,10 +26,12 @@ except ImportError as error:  # never fall back to slow pure Python silently
 from w2v.callbacks import Callback
 from w2v.corpora import LineSentence, PathLineSentences, Text8Corpus
 from w2v.keyedvectors import KeyedVectors
+from w2v.persistence import FormatError
 from w2v.word2vec import Word2Vec
 
 __all__ = [
     "Callback",
+    "FormatError",
     "KeyedVectors",
     "LineSentence",
     "PathLineSentences",

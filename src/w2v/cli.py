@@ -75,15 +75,11 @@ def _require_file(path: str) -> str:
 
 
 def load_vectors(path: str, fmt: str | None = None) -> KeyedVectors:
-    """Load word vectors in any format; a native full model gives its ``wv``."""
+    """Load word vectors in any format; a native whole-model file gives its ``wv``."""
     from w2v.keyedvectors import KeyedVectors
-    from w2v.persistence import is_full_model
-    from w2v.word2vec import Word2Vec
 
     fmt = fmt or _sniff_format(_require_file(path))
-    if fmt == "native":
-        if is_full_model(path):
-            return Word2Vec.load(path, mmap="r").wv
+    if fmt == "native":  # a whole model's file holds its word vectors too
         return KeyedVectors.load(path, mmap="r")
     return KeyedVectors.load_word2vec_format(path, binary=fmt == "binary")
 
@@ -424,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     try:
         return args.handler(args)
-    except (CommandError, OSError, ValueError, KeyError) as error:
+    except (CommandError, OSError, ValueError, KeyError, RuntimeError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"w2v {args.command}: error: {message}", file=sys.stderr)
         return 1

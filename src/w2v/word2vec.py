@@ -187,6 +187,15 @@ class Word2Vec:
     ['cat', 'dog', 'meow', 'say', 'woof']
     """
 
+    #: Output-layer matrices, saved and loaded by name: a new output layer only adds its name.
+    _output_arrays: tuple[str, ...] = ("syn1neg", "syn1", "syn1softmax")
+    #: Training state that ``save`` keeps so that ``train`` continues where it stopped.
+    _saved_state: tuple[str, ...] = ("corpus_count", "corpus_total_words", "epoch", "train_count",
+                                     "running_training_loss")
+    #: Constructor parameters ``save`` does not store: the corpus, and callables (which could
+    #: only be stored as pickle). Pass ``trim_rule``/``callbacks`` again after ``load``.
+    _unsaved_params: frozenset[str] = frozenset({"sentences", "corpus_file", "trim_rule", "callbacks"})
+
     def __init__(
         self,
         sentences: Corpus | None = None,
@@ -398,6 +407,7 @@ class Word2Vec:
     def _add_words(self, words: list[str], counts: np.ndarray, raw_counts: dict[str, int]) -> None:
         if not len(self.wv):
             raise RuntimeError("build_vocab(update=True) needs an existing vocabulary; call build_vocab() first")
+        self._check_writable("update the vocabulary")
         known = self.wv.expandos["count"]
         for word, count in raw_counts.items():
             index = self.wv.key_to_index.get(word)
@@ -551,6 +561,7 @@ class Word2Vec:
         """Reject a train() call that cannot work, before any thread starts; returns epochs."""
         if not len(self.wv):
             raise RuntimeError("the model has no vocabulary: call build_vocab() before train()")
+        self._check_writable("train")
         if epochs is None:
             raise ValueError("train() needs an explicit epochs= (as in gensim), e.g. epochs=model.epochs")
         epochs = _positive_int("epochs", epochs)
@@ -601,6 +612,55 @@ class Word2Vec:
         elif not target.total_examples and stats.raw_words != target.total_words:
             logger.warning("EPOCH %i: read %i raw words, but total_words=%i was given",
                            stats.epoch + 1, stats.raw_words, target.total_words)
+
+    def _check_writable(self, action: str) -> None:
+        """A clear error, instead of NumPy's, when the weights are read-only (mmap="r")."""
+        arrays = {"wv.vectors": self.wv.vectors}
+        arrays.update((name, getattr(self, name)) for name in self._output_arrays)
+        read_only = [name for name, array in arrays.items() if array is not None and not array.flags.writeable]
+        if read_only:
+            raise RuntimeError(
+                f"cannot {action}: {', '.join(read_only)} are read-only, as after Word2Vec.load(path, "
+                "mmap='r'). Load with mmap=None to train, or mmap='c' for private copy-on-write pages")
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, fname: PathLike) -> None:
+        """Save the whole model to one file, to query it or to continue training later.
+
+        The native w2v format (see ``w2v.persistence``): no pickle, written atomically.
+        It holds the constructor parameters (except ``trim_rule`` and ``callbacks``), the
+        vocabulary with its counts, the vectors, the output layers and the training state.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> sentences = [["a", "b", "c"]] * 20
+        >>> model = Word2Vec(sentences, vector_size=8, min_count=1, workers=1)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.w2v")
+        >>> model.save(path)
+        >>> loaded = Word2Vec.load(path)
+        >>> bool((loaded.wv.vectors == model.wv.vectors).all()), loaded.window
+        (True, 5)
+        >>> loaded.train(sentences, total_examples=loaded.corpus_count, epochs=1)[1]
+        60
+        """
+        from w2v.persistence import save_word2vec
+        save_word2vec(self, fname)
+
+    @classmethod
+    def load(cls, fname: PathLike, mmap: str | None = None) -> "Word2Vec":
+        """Load a model saved by ``save``.
+
+        Parameters
+        ----------
+        fname : str or os.PathLike
+        mmap : {None, "r", "c"}
+            Map the arrays from the file instead of reading them: ``"r"`` read-only
+            (shared between processes; ``train`` then refuses), ``"c"`` copy-on-write.
+        """
+        from w2v.persistence import load_word2vec
+        return load_word2vec(cls, fname, mmap=mmap)
 
     def get_latest_training_loss(self) -> float:
         """The training loss summed over the latest epoch (0.0 without ``compute_loss``).
