@@ -234,3 +234,15 @@ def test_hierarchical_softmax_has_no_context_vectors():
 def test_context_vectors_need_a_vocabulary():
     with pytest.raises(RuntimeError, match="build_vocab"):
         Word2Vec(vector_size=8).context_vectors
+
+
+@pytest.mark.parametrize("params", [dict(softmax=True, negative=0), dict(negative=5)])
+def test_context_vectors_round_trip_through_save_and_load(params, tmp_path):
+    sentences = [["cat", "say", "meow"], ["dog", "say", "woof"]] * 30
+    model = Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=2, **params)
+    model.save(tmp_path / "model.w2v")
+    loaded = Word2Vec.load(tmp_path / "model.w2v")
+    assert loaded.softmax == model.softmax
+    np.testing.assert_array_equal(loaded.context_vectors.vectors, model.context_vectors.vectors)
+    assert loaded.context_vectors.index_to_key == model.context_vectors.index_to_key
+    loaded.train(sentences, total_examples=len(sentences), epochs=1)  # and training goes on
