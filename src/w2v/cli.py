@@ -25,6 +25,13 @@ def run_demo(args: argparse.Namespace) -> int:
     return main_demo(args.corpus, args.workers, args.epochs)
 
 
+def run_show_config(args: argparse.Namespace) -> int:
+    from w2v import show_config
+
+    show_config()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="w2v", description="Train and use word2vec embeddings.")
@@ -41,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workers", type=int, default=2, help="training threads (default 2)")
     demo.add_argument("--epochs", type=int, default=None, help="passes over the corpus")
     demo.set_defaults(handler=run_demo)
+
+    show_config = commands.add_parser(
+        "show-config", help="print how w2v was built (compiler, flags, BLAS) and what it runs with",
+        description="Print w2v's build (compiler, flags, the NumPy/SciPy/Cython it was built "
+                    "against) and run-time configuration (versions, BLAS libraries and their "
+                    "threads, CPUs). Include it in bug reports.")
+    show_config.set_defaults(handler=run_show_config)
     return parser
 
 
