@@ -20,9 +20,10 @@ PY
 )
 echo "oldest: ${oldest[*]}"
 "$py" -m pip install --quiet --only-binary=:all: "${oldest[@]}" "$wheel" "pytest>=7" "tqdm>=4.60"
-"$py" -m pip list --format=freeze | grep -Ei '^(numpy|scipy|threadpoolctl|w2v)=='
+installed=$("$py" -m pip list --format=freeze)
+grep -Ei '^(numpy|scipy|threadpoolctl|w2v)==' <<<"$installed"
 for requirement in "${oldest[@]}"; do   # pip must not have upgraded any of them
-    "$py" -m pip list --format=freeze | grep -Eiq "^${requirement%%==*}==${requirement#*==}" \
+    grep -Eiq "^${requirement%%==*}==${requirement#*==}" <<<"$installed" \
         || { echo "test_oldest_deps: ${requirement} not installed" >&2; exit 1; }
 done
 
