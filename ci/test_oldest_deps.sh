@@ -11,13 +11,17 @@ wheel="${1:-$(ls wheelhouse/*.whl)}"
 venv=$(pwd)/.venv-ci-oldest
 step "fresh venv with the oldest supported dependencies"
 py=$(make_venv "$venv")
-mapfile -t oldest < <("$py" - <<'PY'
-import re, tomllib
+# (a command substitution, so that an error in the script stops this one)
+pins=$("$py" - <<'PY'
+import re, sys, tomllib
 for requirement in tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]:
-    name, low = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", requirement.replace(" ", "")).groups()
-    print(f"{name}=={low}.*")
+    match = re.match(r"\s*([A-Za-z0-9_.-]+)[^;]*?>=\s*([0-9][0-9.]*)", requirement)
+    if not match:
+        sys.exit(f"test_oldest_deps: no lower bound in {requirement!r}: give every dependency one")
+    print(f"{match[1]}=={match[2]}.*")
 PY
 )
+mapfile -t oldest <<<"$pins"
 echo "oldest: ${oldest[*]}"
 "$py" -m pip install --quiet --only-binary=:all: "${oldest[@]}" "$wheel" "pytest>=7" "tqdm>=4.60"
 installed=$("$py" -m pip list --format=freeze)
