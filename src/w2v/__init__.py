@@ -23,6 +23,7 @@ except ImportError as error:  # never fall back to slow pure Python silently
         "(pip install .); w2v has no pure-Python fallback."
     ) from error
 
+from w2v._config import get_config, show_config
 from w2v.callbacks import Callback
 from w2v.corpora import LineSentence, PathLineSentences, Text8Corpus
 from w2v.keyedvectors import KeyedVectors
@@ -38,4 +39,6 @@ __all__ = [
     "Text8Corpus",
     "Word2Vec",
     "__version__",
+    "get_config",
+    "show_config",
 ]

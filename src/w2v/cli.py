@@ -389,6 +389,13 @@ def _add_query_parsers(commands: argparse._SubParsersAction) -> None:
     convert.set_defaults(handler=run_convert)
 
 
+def run_show_config(args: argparse.Namespace) -> int:
+    from w2v import show_config
+
+    show_config()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``w2v`` command, with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -408,6 +415,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workers", type=int, default=2, help="training threads (default 2)")
     demo.add_argument("--epochs", type=int, default=None, help="passes over the corpus")
     demo.set_defaults(handler=run_demo)
+
+    show_config = commands.add_parser(
+        "show-config", help="print how w2v was built (compiler, flags, BLAS) and what it runs with",
+        description="Print w2v's build (compiler, flags, the NumPy/SciPy/Cython it was built "
+                    "against) and run-time configuration (versions, BLAS libraries and their "
+                    "threads, CPUs). Include it in bug reports.")
+    show_config.set_defaults(handler=run_show_config)
     return parser
 
 
