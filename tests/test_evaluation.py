@@ -100,16 +100,18 @@ def test_restrict_vocab_limits_questions_and_answers(planted, analogy_file):
     assert score == 0.0 and sections[-1]["correct"] == sections[-1]["incorrect"] == []
 
 
-@pytest.mark.parametrize("content, message", [
-    (": s\na b c\n", "line 2: expected 4 words"),
-    ("a b c d\n", "line 1: question before the first"),
-    (": s\na b c d e\n", "line 2"),
+@pytest.mark.parametrize("method, content, message", [
+    ("evaluate_word_analogies", ": s\na b c\n", "line 2: expected 4 words"),
+    ("evaluate_word_analogies", "a b c d\n", "line 1: question before the first"),
+    ("evaluate_word_analogies", ": s\na b c d e\n", "line 2"),
+    ("evaluate_word_pairs", "a\tb\n", "line 1: expected 3 fields"),
+    ("evaluate_word_pairs", "# c\na\tb\tnot-a-number\n", "line 2"),
 ])
-def test_malformed_analogy_lines_are_errors(planted, tmp_path, content, message):
+def test_malformed_lines_are_errors_naming_the_line(planted, tmp_path, method, content, message):
     path = tmp_path / "bad.txt"
     path.write_text(content)
     with pytest.raises(ValueError, match=message):
-        planted.evaluate_word_analogies(path)
+        getattr(planted, method)(path)
 
 
 def test_unknown_similarity_function_is_an_error(planted, analogy_file):
@@ -153,15 +155,6 @@ def test_word_pairs_match_gensim(planted, pairs_file):
         assert ours[2] == pytest.approx(theirs[2])
 
 
-@pytest.mark.parametrize("content, message", [
-    ("a\tb\n", "line 1: expected 3 fields"),
-    ("# c\na\tb\tnot-a-number\n", "line 2"),
-])
-def test_malformed_pair_lines_are_errors(planted, tmp_path, content, message):
-    path = tmp_path / "bad.tsv"
-    path.write_text(content)
-    with pytest.raises(ValueError, match=message):
-        planted.evaluate_word_pairs(path)
 
 
 def test_no_scorable_pair_is_an_error(planted, tmp_path):
