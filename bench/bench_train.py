@@ -16,6 +16,12 @@ Everything the throughput issue asks for (takes about an hour on 2 cores)::
 A quick look at one mode::
 
     python bench/bench_train.py --corpora synth --modes sg-neg --repeats 1 --no-accuracy
+
+The batched mode (issue 7) against exact training and gensim over a grid of settings::
+
+    python bench/bench_train.py --modes sg-neg --variants w2v-file,w2v-file-shared,gensim-file \
+        --negative 5,15 --window 5,10 --size 100,300 --repeats 1 \
+        --accuracy-modes sg-neg --accuracy-variants w2v-file,w2v-file-shared
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ MODES = {
     "cbow-hs": dict(sg=0, hs=1, negative=0),
 }
 VARIANTS = ["w2v-iterable", "w2v-file", "gensim-iterable", "gensim-file"]
+# Extra variants: w2v's batched mode (issue 7), e.g. ``--variants w2v-file,w2v-file-shared,gensim-file``.
+SHARED_SUFFIX = "-shared"
 
 
 # ------------------------------------------------------------------ child side
@@ -45,10 +53,13 @@ VARIANTS = ["w2v-iterable", "w2v-file", "gensim-iterable", "gensim-file"]
 
 def child(spec: dict) -> dict:
     """Build the vocabulary, time train(), optionally evaluate analogies; runs in a subprocess."""
-    library, source = spec["variant"].split("-")
+    library, source = spec["variant"].split("-")[:2]
     params = dict(MODES[spec["mode"]], vector_size=spec["size"], window=spec["window"],
                   min_count=5, sample=1e-3, workers=spec["workers"], epochs=spec["epochs"])
-    params.update(spec.get("extra", {}))
+    if spec.get("negative") and params["negative"]:
+        params["negative"] = spec["negative"]
+    if spec["variant"].endswith(SHARED_SUFFIX):
+        params["shared_negatives"] = True
     if library == "w2v":
         import w2v
         model = w2v.Word2Vec(**params)
@@ -126,14 +137,17 @@ def median_run(spec: dict, repeats: int) -> dict:
     return best
 
 
-def print_speed_table(corpus: str, mode: str, results: dict) -> None:
-    gensim_best = min(results[v]["seconds"] for v in results if v.startswith("gensim"))
-    print(f"\n### {corpus}, {mode}, {results[next(iter(results))]['raw_words']:,} raw words\n")
-    print("| variant | workers | train s (median) | words/s | vs gensim best | peak RSS MB | runs |")
-    print("|---|---|---|---|---|---|---|")
+def print_speed_table(title: str, results: dict) -> None:
+    """One Markdown table; speed ratios against gensim's best variant and w2v's exact file mode."""
+    gensim = [results[v]["seconds"] for v in results if v.startswith("gensim")]
+    gensim_best = min(gensim) if gensim else float("nan")
+    exact = results.get("w2v-file", {}).get("seconds", float("nan"))
+    print(f"\n### {title}, {results[next(iter(results))]['raw_words']:,} raw words\n")
+    print("| variant | workers | train s (median) | words/s | vs gensim best | vs w2v-file | peak RSS MB | runs |")
+    print("|---|---|---|---|---|---|---|---|")
     for variant, r in results.items():
         print(f"| {variant} | {r['workers']} | {r['seconds']:.1f} | {r['words_per_second']:,.0f} | "
-              f"{gensim_best / r['seconds']:.2f}x | {r['max_rss_mb']:.0f} | {r['runs']} |")
+              f"{gensim_best / r['seconds']:.2f}x | {exact / r['seconds']:.2f}x | {r['max_rss_mb']:.0f} | {r['runs']} |")
 
 
 def main() -> None:
@@ -149,11 +163,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=1, help="epochs of the timed runs")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--size", type=int, default=100)
-    parser.add_argument("--window", type=int, default=5)
+    parser.add_argument("--size", default="100", help="vector size; a comma-separated list runs each")
+    parser.add_argument("--window", default="5", help="window; a comma-separated list runs each")
+    parser.add_argument("--negative", default="5",
+                        help="noise words for the -neg modes; a comma-separated list runs each")
     parser.add_argument("--scaling", action="store_true", help="also time w2v with 1 worker")
+    parser.add_argument("--scaling-variants", default="w2v-file", help="which w2v variants --scaling times")
     parser.add_argument("--no-accuracy", action="store_true", help="skip the 5-epoch accuracy runs")
     parser.add_argument("--accuracy-modes", default="sg-neg,cbow-neg")
+    parser.add_argument("--accuracy-variants", default="w2v-file,gensim-file")
     parser.add_argument("--out", help="write all results as JSON here")
     args = parser.parse_args()
     if args.child:
@@ -161,39 +179,64 @@ def main() -> None:
         return
 
     paths = prepare_corpora(args.shared, args.cache, args.corpora.split(","))
-    analogies = os.path.join(args.shared, "data", "eval", "questions-words.txt")
-    report: dict = {"settings": vars(args), "speed": {}, "scaling": {}, "accuracy": {}}
-    base = dict(size=args.size, window=args.window, epochs=args.epochs)
+    report: dict = {"settings": vars(args), "speed": {}, "accuracy": {}}
     for corpus, path in paths.items():
         for mode in args.modes.split(","):
-            results = {}
-            for variant in args.variants.split(","):
-                spec = dict(base, variant=variant, mode=mode, corpus=path, workers=args.workers)
-                results[variant] = dict(median_run(spec, args.repeats), workers=args.workers)
-            if args.scaling:
-                for variant in [v for v in args.variants.split(",") if v.startswith("w2v")]:
-                    spec = dict(base, variant=variant, mode=mode, corpus=path, workers=1)
-                    results[f"{variant} (1 worker)"] = dict(median_run(spec, args.repeats), workers=1)
-            report["speed"][f"{corpus}/{mode}"] = results
-            print_speed_table(corpus, mode, results)
-            sys.stdout.flush()
-    if not args.no_accuracy and "dev" in paths:
-        print("\n### Analogy accuracy on the dev corpus (5 epochs, gensim's evaluation for both)\n")
-        print("| mode | library | accuracy % | questions | train s |")
-        print("|---|---|---|---|---|")
-        for mode in args.accuracy_modes.split(","):
-            for variant in ("w2v-file", "gensim-file"):
-                spec = dict(base, epochs=5, variant=variant, mode=mode, corpus=paths["dev"],
-                            workers=args.workers, analogies=analogies)
-                r = run_child(spec)
-                report["accuracy"][f"{mode}/{variant}"] = r
-                print(f"| {mode} | {variant} | {r['analogy']['accuracy']:.2f} | "
-                      f"{r['analogy']['questions']} | {r['seconds']:.1f} |")
+            for size, window, negative in settings_grid(args, mode):
+                base = dict(size=size, window=window, epochs=args.epochs, negative=negative)
+                title = f"{corpus}, {mode}, size {size}, window {window}"
+                title += f", negative {negative}" if MODES[mode]["negative"] else ""
+                report["speed"][title] = speed_section(args, base, mode, path)
+                print_speed_table(title, report["speed"][title])
                 sys.stdout.flush()
+    if not args.no_accuracy and "dev" in paths:
+        report["accuracy"] = accuracy_section(args, paths["dev"])
     if args.out:
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, "w") as handle:
             json.dump(report, handle, indent=1)
+
+
+def settings_grid(args: argparse.Namespace, mode: str) -> list[tuple[int, int, int]]:
+    """Every (size, window, negative) asked for; negative only varies for the -neg modes."""
+    negatives = [int(n) for n in args.negative.split(",")] if MODES[mode]["negative"] else [0]
+    return [(int(size), int(window), negative) for size in args.size.split(",")
+            for window in args.window.split(",") for negative in negatives]
+
+
+def speed_section(args: argparse.Namespace, base: dict, mode: str, path: str) -> dict:
+    """Median timings of every variant (and 1-worker w2v with --scaling) for one setting."""
+    results = {}
+    for variant in args.variants.split(","):
+        spec = dict(base, variant=variant, mode=mode, corpus=path, workers=args.workers)
+        results[variant] = dict(median_run(spec, args.repeats), workers=args.workers)
+    if args.scaling:
+        for variant in args.scaling_variants.split(","):
+            spec = dict(base, variant=variant, mode=mode, corpus=path, workers=1)
+            results[f"{variant} (1 worker)"] = dict(median_run(spec, args.repeats), workers=1)
+    return results
+
+
+def accuracy_section(args: argparse.Namespace, corpus: str) -> dict:
+    """5-epoch runs on the dev corpus, evaluated on questions-words.txt by gensim's code."""
+    analogies = os.path.join(args.shared, "data", "eval", "questions-words.txt")
+    base = dict(size=int(args.size.split(",")[0]), window=int(args.window.split(",")[0]),
+                negative=int(args.negative.split(",")[0]), epochs=5)
+    print("\n### Analogy accuracy on the dev corpus (5 epochs, gensim's evaluation for both)\n")
+    print("| mode | variant | accuracy % | questions | train s |")
+    print("|---|---|---|---|---|")
+    results = {}
+    for mode in args.accuracy_modes.split(","):
+        for variant in args.accuracy_variants.split(","):
+            if variant.endswith(SHARED_SUFFIX) and not mode.startswith("sg-neg"):
+                continue
+            spec = dict(base, variant=variant, mode=mode, corpus=corpus, workers=args.workers,
+                        analogies=analogies)
+            r = results[f"{mode}/{variant}"] = run_child(spec)
+            print(f"| {mode} | {variant} | {r['analogy']['accuracy']:.2f} | "
+                  f"{r['analogy']['questions']} | {r['seconds']:.1f} |")
+            sys.stdout.flush()
+    return results
 
 
 if __name__ == "__main__":

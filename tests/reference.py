@@ -29,8 +29,9 @@ class ReferenceModel:
 
     def __init__(self, syn0, syn1, syn1neg, *, sg, hs, negative, cbow_mean, window, shrink_windows,
                  keep_threshold=None, alias=None, huffman=None, sigmoid_table, noise_rng=None,
-                 compute_loss=True, shared_negatives=False):
+                 compute_loss=True, shared_negatives=False, syn1softmax=None):
         self.syn0, self.syn1, self.syn1neg = syn0, syn1, syn1neg
+        self.syn1softmax = syn1softmax  # the full softmax's output matrix (excludes hs, negative)
         self.sg, self.hs, self.negative = sg, hs, negative
         self.cbow_mean, self.window, self.shrink_windows = cbow_mean, window, shrink_windows
         self.keep_threshold = keep_threshold
@@ -67,6 +68,19 @@ class ReferenceModel:
         neu1e += g * u
         u += g * v
 
+    def softmax_update(self, v, word, alpha, neu1e):
+        """Full softmax: p = softmax(U v), g = alpha (onehot - p); neu1e += U^T g, then U += g v^T."""
+        output = self.syn1softmax
+        if self.compute_loss:
+            self.loss += softmax_nll(output, v, word)
+        scores = output.astype(np.float64) @ v.astype(np.float64)
+        probabilities = np.exp(scores - scores.max())
+        probabilities /= probabilities.sum()
+        g = (-alpha * probabilities).astype(np.float32)
+        g[word] += np.float32(alpha)
+        neu1e += g @ output
+        output += np.outer(g, v)
+
     def draw_noise(self) -> int:
         accept, other = self.alias
         column = (self.noise_rng.next32() * len(accept)) >> 32
@@ -74,6 +88,9 @@ class ReferenceModel:
 
     def output_layers(self, v, word, alpha, negative=True):
         neu1e = np.zeros_like(v)
+        if self.syn1softmax is not None:
+            self.softmax_update(v, word, alpha, neu1e)
+            return neu1e
         if self.hs:
             points, codes, offsets = self.huffman
             for p in range(offsets[word], offsets[word + 1]):
@@ -140,3 +157,35 @@ class ReferenceModel:
                 for c in context:
                     self.syn0[c] += neu1e
         return n
+
+
+def softmax_nll(output, v, word) -> float:
+    """-log p(word | v) under the full softmax p = softmax(output @ v), in float64."""
+    scores = np.asarray(output, dtype=np.float64) @ np.asarray(v, dtype=np.float64)
+    top = scores.max()
+    return float(np.log(np.exp(scores - top).sum()) + top - scores[word])
+
+
+def examples(sentence, window, sg, cbow_mean=1):
+    """(input word rows, combine, target) of every example of a sentence with full windows and
+    no subsampling, in the kernels' order: skip-gram pairs (context -> centre), or one CBOW
+    example per centre word (mean or sum of the context rows)."""
+    for i, centre in enumerate(sentence):
+        context = [sentence[j] for j in range(max(i - window, 0), min(i + window + 1, len(sentence))) if j != i]
+        if sg:
+            for word in context:
+                yield [word], "sum", centre
+        elif context:
+            yield context, "mean" if cbow_mean else "sum", centre
+
+
+def corpus_nll(syn0, output, sentences, window, sg, cbow_mean=1) -> float:
+    """The full softmax's exact negative log-likelihood of a corpus (full windows, no
+    subsampling): what the kernels report as the loss of one epoch trained with alpha = 0."""
+    syn0 = np.asarray(syn0, dtype=np.float64)
+    total = 0.0
+    for sentence in sentences:
+        for rows, combine, target in examples(sentence, window, sg, cbow_mean):
+            hidden = syn0[rows].mean(axis=0) if combine == "mean" else syn0[rows].sum(axis=0)
+            total += softmax_nll(output, hidden, target)
+    return total

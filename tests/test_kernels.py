@@ -20,8 +20,10 @@ def make_weights(seed, scale=0.5):
 
 
 def run_both(sg, hs, negative, cbow_mean=1, sample=0.05, shrink_windows=1, sentences=None,
-             alpha=(0.5, 0.1), seed=12345, scale=0.5, shared_negatives=0):
-    """Train the same batch with the kernel and with the reference; return both results."""
+             alpha=(0.5, 0.1), seed=12345, scale=0.5, shared_negatives=0, softmax=0):
+    """Train the same batch with the kernel and with the reference; return both results.
+
+    With ``softmax`` the third weight matrix is the full softmax's output layer (syn1softmax)."""
     if sentences is None:
         rng = np.random.default_rng(7)
         sentences = [rng.integers(0, len(COUNTS), size=n).astype(np.int32) for n in (30, 1, 17)]
@@ -34,14 +36,18 @@ def run_both(sg, hs, negative, cbow_mean=1, sample=0.05, shrink_windows=1, sente
     kernel_weights = make_weights(0, scale)
     model = _core.TrainingModel(kernel_weights[0], kernel_weights[1] if hs else None,
                                 kernel_weights[2] if negative else None, keep, *alias, *huffman,
-                                compute_loss=1, shared_negatives=shared_negatives, **settings)
+                                compute_loss=1, shared_negatives=shared_negatives, softmax=softmax,
+                                syn1softmax=kernel_weights[2] if softmax else None, **settings)
     worker = _core.Worker(model, seed)
     tokens = np.concatenate(sentences).astype(np.int32)
     ends = np.cumsum([len(s) for s in sentences]).astype(np.int64)
     effective, loss = worker.train_batch(tokens, ends, alpha[0], alpha[1])
 
     ref_weights = make_weights(0, scale)
-    reference = ReferenceModel(*ref_weights, keep_threshold=keep, alias=alias, huffman=huffman,
+    ref_syn1neg = None if softmax else ref_weights[2]
+    reference = ReferenceModel(ref_weights[0], ref_weights[1], ref_syn1neg,
+                               syn1softmax=ref_weights[2] if softmax else None,
+                               keep_threshold=keep, alias=alias, huffman=huffman,
                                sigmoid_table=_core.sigmoid_table(),
                                noise_rng=LCG(_core.noise_seed(seed)),
                                shared_negatives=bool(shared_negatives), **settings)

@@ -13,6 +13,8 @@ MODES = [
     pytest.param(dict(sg=0, hs=1, negative=5, cbow_mean=0), id="cbow-sum-hs+neg"),
     pytest.param(dict(sg=1, hs=0, negative=5, shared_negatives=True), id="sg-shared-neg"),
     pytest.param(dict(sg=1, hs=1, negative=5, shared_negatives=True), id="sg-hs+shared-neg"),
+    pytest.param(dict(sg=1, hs=0, negative=0, softmax=True), id="sg-softmax"),
+    pytest.param(dict(sg=0, hs=0, negative=0, softmax=True), id="cbow-softmax"),
 ]
 
 

@@ -23,15 +23,18 @@ except ImportError as error:  # never fall back to slow pure Python silently
         "(pip install .); w2v has no pure-Python fallback."
     ) from error
 
+from w2v._config import get_config, show_config
 from w2v.callbacks import Callback
 from w2v.corpora import LineSentence, PathLineSentences, Text8Corpus
 from w2v.keyedvectors import KeyedVectors
+from w2v.persistence import FormatError
 from w2v.phrases import ENGLISH_CONNECTOR_WORDS, FrozenPhrases, Phraser, Phrases
 from w2v.word2vec import Word2Vec
 
 __all__ = [
     "ENGLISH_CONNECTOR_WORDS",
     "Callback",
+    "FormatError",
     "FrozenPhrases",
     "KeyedVectors",
     "LineSentence",
@@ -41,4 +44,6 @@ __all__ = [
     "Text8Corpus",
     "Word2Vec",
     "__version__",
+    "get_config",
+    "show_config",
 ]

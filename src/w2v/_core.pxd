@@ -25,11 +25,13 @@ cdef struct ModelConfig:
     real_t *syn0          # input vectors, vocab_size x size
     real_t *syn1          # hierarchical-softmax inner nodes, (vocab_size - 1) x size, or NULL
     real_t *syn1neg       # negative-sampling output vectors, vocab_size x size, or NULL
+    real_t *syn1softmax   # full-softmax output vectors, vocab_size x size, or NULL
     int64_t vocab_size
     int size
     int sg                # 1: skip-gram, 0: CBOW
     int hs
     int negative
+    int softmax           # 1: exact softmax over the whole vocabulary (excludes hs and negative)
     int cbow_mean
     int window
     int shrink_windows
@@ -69,6 +71,7 @@ cdef struct WorkerState:
     real_t *batch_output_grads  # K x size
     int32_t *batch_contexts     # B context words
     int32_t *batch_targets      # K output words
+    real_t *softmax_scores      # vocab_size floats: scores, then exponentials, then gradients
     double loss           # float64 tally of the training loss (summed by Python per epoch)
     int64_t effective_words
 
@@ -100,3 +103,4 @@ cdef class Worker:
     cdef object _buffers
     cdef void ensure_capacity(self, int64_t n_tokens) except *
     cdef void _allocate_window_scratch(self) except *
+    cdef void _allocate_softmax_scratch(self) except *

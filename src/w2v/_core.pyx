@@ -1,5 +1,6 @@
 # cython: language_level=3
-"""Training kernels: skip-gram and CBOW with negative sampling and/or hierarchical softmax.
+"""Training kernels: skip-gram and CBOW with negative sampling and/or hierarchical softmax,
+or with the exact (full) softmax over the vocabulary.
 
 Everything here runs without the GIL and without Python objects. One call trains a whole
 batch of sentences (int32 word indices) for one thread; the Python driver runs one
@@ -16,13 +17,16 @@ Numerics (where they differ from the references, on purpose)
   the C tool's 1e8-entry table or gensim's bisection; the random stream therefore differs.
 * The loss is accumulated in float64 per thread, for every output term (including those the
   update skips), as -log(sigmoid(f)) for positive and -log(sigmoid(-f)) for negative labels.
+  The full softmax adds the exact negative log-likelihood -log p(target) of each example.
+* The full softmax uses no table and no clamping: exp is computed after subtracting the
+  largest score, so it neither overflows nor loses the target's probability.
 """
 
 cimport cython
-from libc.math cimport exp, log1p
+from libc.math cimport exp, expf, log, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
-from scipy.linalg.cython_blas cimport saxpy, sdot, sgemm, sscal
+from scipy.linalg.cython_blas cimport saxpy, sdot, sgemm, sgemv, sger, sscal
 
 import numpy as np
 
@@ -196,15 +200,70 @@ cdef inline void negative_update(const ModelConfig *model, WorkerState *worker,
                       &model.syn1neg[<int64_t>worker.noise_words[i] * size], 0.0, alpha, True)
 
 
+cdef inline real_t softmax_exponentials(real_t *scores, int n_words, int32_t word,
+                                        double *loss) noexcept nogil:
+    """Replace scores s by exp(s - max s) in place and return 1 / their sum, so that
+    softmax(s) = scores * the returned value.
+
+    Stable: the largest score is subtracted before exp, so exp never overflows and the sum
+    (in float64) is at least 1. If `loss` is not NULL, the exact -log p(word) is added to it.
+    """
+    cdef int j
+    cdef real_t top = scores[0]
+    cdef real_t target = scores[word]
+    cdef double total = 0.0
+    for j in range(1, n_words):
+        if scores[j] > top:
+            top = scores[j]
+    for j in range(n_words):
+        scores[j] = expf(scores[j] - top)
+        total += scores[j]
+    if loss != NULL:
+        # -log p(word) = log(sum exp(s - max)) - (s_word - max)
+        loss[0] += log(total) - (<double>target - top)
+    return <real_t>(1.0 / total)
+
+
+cdef inline void softmax_update(const ModelConfig *model, WorkerState *worker,
+                                real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
+    """The exact softmax over the whole vocabulary for one (input h, true word t) example.
+
+    With U the output matrix (V x d, row-major): s = U h (one sgemv), p = softmax(s),
+    g = alpha * (onehot(t) - p) = -alpha * dNLL/ds, then neu1e += U^T g (sgemv, with U as it
+    was before this example, the order of the other modes' output_update) and U += g h^T
+    (one rank-1 sger). Cost per example: three passes over U, about 6 V d flops.
+    """
+    cdef int size = model.size
+    cdef int n_words = <int>model.vocab_size
+    cdef real_t *scores = worker.softmax_scores
+    cdef real_t *output = model.syn1softmax
+    cdef real_t scale
+    # Row-major V x d is column-major d x V, so s = U h is the column-major transpose product.
+    sgemv(TRANSPOSE, &size, &n_words, &ONE_F, output, &size, input_vector, &ONE,
+          &ZERO_F, scores, &ONE)
+    scale = -alpha * softmax_exponentials(scores, n_words, word,
+                                          &worker.loss if model.compute_loss else NULL)
+    # scores held exp(s - max); scaling by -alpha / sum gives -alpha * p, then add the one-hot.
+    sscal(&n_words, &scale, scores, &ONE)
+    scores[word] += alpha
+    sgemv(NO_TRANSPOSE, &size, &n_words, &ONE_F, output, &size, scores, &ONE,
+          &ONE_F, worker.neu1e, &ONE)
+    sger(&size, &n_words, &ONE_F, input_vector, &ONE, scores, &ONE, output, &size)
+
+
 cdef inline void output_layers_update(const ModelConfig *model, WorkerState *worker,
                                       real_t *input_vector, int32_t word, real_t alpha,
                                       bint negative) noexcept nogil:
-    """The output layers for one (input vector, true word) example: hierarchical softmax if
-    enabled, then negative sampling if `negative`.
+    """The output layers for one (input vector, true word) example: the full softmax if
+    enabled (it excludes the others), else hierarchical softmax if enabled, then negative
+    sampling if `negative`.
 
     The gradient of the input vector is accumulated into worker.neu1e (zeroed here).
     """
     memset(worker.neu1e, 0, model.size * sizeof(real_t))
+    if model.softmax:
+        softmax_update(model, worker, input_vector, word, alpha)
+        return
     if model.hs:
         hs_update(model, worker, input_vector, word, alpha)
     if negative:
@@ -433,6 +492,10 @@ cdef class TrainingModel:
         The Huffman tree (``w2v.vocab.huffman_tree``).
     sg, hs, negative, cbow_mean, window, shrink_windows, compute_loss, shared_negatives : int
         As in ``Word2Vec``.
+    softmax : int
+        1 for the exact softmax output layer (``syn1softmax``); excludes ``hs`` and ``negative``.
+    syn1softmax : numpy.ndarray or None
+        float32, C-contiguous vocab_size x size output weights of the softmax, updated in place.
 
     Examples
     --------
@@ -455,7 +518,7 @@ cdef class TrainingModel:
     def __init__(self, syn0, syn1, syn1neg, keep_threshold, alias_accept, alias_other,
                  hs_points, hs_codes, hs_offsets, *, int sg, int hs, int negative,
                  int cbow_mean, int window, int shrink_windows, int compute_loss,
-                 int shared_negatives=0):
+                 int shared_negatives=0, int softmax=0, syn1softmax=None):
         cdef int64_t vocab_size = syn0.shape[0]
         cdef int size = syn0.shape[1]
         cdef const uint32_t[::1] keep_view
@@ -468,8 +531,12 @@ cdef class TrainingModel:
             raise ValueError("the model needs at least one word and one dimension")
         if window < 1:
             raise ValueError(f"window must be >= 1, got {window}")
-        if not hs and negative <= 0:
-            raise ValueError("need hs=1 or negative > 0: there is no output layer to train")
+        if softmax and (hs or negative > 0):
+            raise ValueError("softmax is the exact output layer: it cannot be combined with hs or negative > 0")
+        if not hs and negative <= 0 and not softmax:
+            raise ValueError("need hs=1, negative > 0 or softmax=1: there is no output layer to train")
+        if softmax and vocab_size > 2 ** 31 - 1:
+            raise ValueError("softmax needs fewer than 2**31 words (BLAS indexes them with int)")
         if shared_negatives and (not sg or negative <= 0):
             raise ValueError("shared_negatives needs skip-gram (sg=1) with negative sampling (negative > 0)")
         memset(&self.config, 0, sizeof(ModelConfig))
@@ -483,6 +550,11 @@ cdef class TrainingModel:
         self.config.shrink_windows = shrink_windows
         self.config.compute_loss = compute_loss
         self.config.shared_negatives = shared_negatives
+        self.config.softmax = 1 if softmax else 0
+        if softmax:
+            self.config.syn1softmax = _matrix_pointer(syn1softmax, vocab_size, size, "syn1softmax")
+            if self.config.syn1softmax == NULL:
+                raise ValueError("softmax needs the syn1softmax output matrix")
         self.config.syn0 = _matrix_pointer(syn0, vocab_size, size, "syn0")
         if keep_threshold is not None:
             keep_view = keep_threshold
@@ -517,7 +589,7 @@ cdef class TrainingModel:
             self.config.hs_offsets = &offsets_view[0]
         # Keep every array alive as long as the C struct points into it.
         self._arrays = (syn0, syn1, syn1neg, keep_threshold, alias,
-                        hs_points, hs_codes, hs_offsets)
+                        hs_points, hs_codes, hs_offsets, syn1softmax)
 
     @property
     def vocab_size(self):
@@ -570,6 +642,8 @@ cdef class Worker:
                          "noise_buffer": noise_buffer.base}
         if model.config.shared_negatives:
             self._allocate_window_scratch()
+        if model.config.softmax:
+            self._allocate_softmax_scratch()
         self.ensure_capacity(1024)
 
     cdef void _allocate_window_scratch(self) except *:
@@ -593,6 +667,12 @@ cdef class Worker:
         self.state.batch_targets = &targets[0]
         self._buffers["window"] = (inputs.base, outputs.base, scores.base, input_grads.base,
                                    output_grads.base, contexts.base, targets.base)
+
+    cdef void _allocate_softmax_scratch(self) except *:
+        """One score (then gradient) per word of the vocabulary for the full softmax."""
+        cdef real_t[::1] scores = np.zeros(self.model.config.vocab_size, dtype=np.float32)
+        self.state.softmax_scores = &scores[0]
+        self._buffers["softmax_scores"] = scores.base
 
     cdef void ensure_capacity(self, int64_t n_tokens) except *:
         """Grow the subsampled-sentence buffer to hold `n_tokens` words."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -22,6 +23,9 @@ from w2v.training import (EpochStats, EpochTarget, LearningRateSchedule, Progres
                           train_epoch_file, train_epoch_iterable)
 
 logger = logging.getLogger(__name__)
+
+#: Above this many words, ``softmax=True`` warns that training is slow (its cost grows with V).
+SOFTMAX_SLOW_VOCABULARY = 10000
 
 Corpus = Iterable[Sequence[str]]
 PathLike = str | os.PathLike
@@ -68,6 +72,24 @@ def _check_corpus_file(path: PathLike) -> str:
             f"corpus_file {path!r} is compressed; corpus_file mode reads byte ranges of a plain "
             "text file in parallel. Decompress it, or pass sentences=w2v.LineSentence(path)")
     return path
+
+
+def _warn_if_softmax_is_slow(vocab_size: int, vector_size: int) -> None:
+    """Warn that the full softmax over a large vocabulary makes every example expensive."""
+    if vocab_size <= SOFTMAX_SLOW_VOCABULARY:
+        return
+    warnings.warn(
+        f"softmax=True over {vocab_size} words: each training example scores every word, about "
+        f"3 * V * d = {3 * vocab_size * vector_size:.2g} multiply-adds against (negative + 1) * d * 3 "
+        f"= {18 * vector_size} for negative=5, i.e. roughly {vocab_size // 6}x slower per example. "
+        "Use hs=1 or negative > 0 for vocabularies this large", RuntimeWarning, stacklevel=3)
+
+
+def _keyed_like(wv: KeyedVectors, matrix: np.ndarray) -> KeyedVectors:
+    """A KeyedVectors with the keys and counts of ``wv`` over the rows of ``matrix`` (copied)."""
+    keyed = KeyedVectors(wv.vector_size)
+    keyed.add_vectors(list(wv.index_to_key), matrix, extras=dict(wv.expandos))
+    return keyed
 
 
 class Word2Vec:
@@ -138,13 +160,19 @@ class Word2Vec:
         window, and the window's updates become three small matrix products. Several times
         faster at about the same accuracy; see the docs for what changes statistically.
         Hierarchical softmax, if also on, stays exact.
+    softmax : bool
+        Train the exact softmax over the whole vocabulary instead of hierarchical softmax or
+        negative sampling (needs ``hs=0`` and ``negative=0``). Every example scores all V
+        words, so a pair costs about V d operations against (negative + 1) d for negative
+        sampling: for small vocabularies, teaching and measuring (see ``docs/softmax.md``).
+        The loss it reports is the exact negative log-likelihood.
 
     Attributes
     ----------
     wv : KeyedVectors
         The trained word vectors.
-    syn1neg, syn1 : numpy.ndarray or None
-        Output weights of negative sampling and hierarchical softmax.
+    syn1neg, syn1, syn1softmax : numpy.ndarray or None
+        Output weights of negative sampling, hierarchical softmax and the full softmax.
     corpus_count, corpus_total_words : int
         Sentences and raw words seen by ``build_vocab``.
 
@@ -158,6 +186,15 @@ class Word2Vec:
     >>> sorted(model.wv.key_to_index)
     ['cat', 'dog', 'meow', 'say', 'woof']
     """
+
+    #: Output-layer matrices, saved and loaded by name: a new output layer only adds its name.
+    _output_arrays: tuple[str, ...] = ("syn1neg", "syn1", "syn1softmax")
+    #: Training state that ``save`` keeps so that ``train`` continues where it stopped.
+    _saved_state: tuple[str, ...] = ("corpus_count", "corpus_total_words", "epoch", "train_count",
+                                     "running_training_loss")
+    #: Constructor parameters ``save`` does not store: the corpus, and callables (which could
+    #: only be stored as pickle). Pass ``trim_rule``/``callbacks`` again after ``load``.
+    _unsaved_params: frozenset[str] = frozenset({"sentences", "corpus_file", "trim_rule", "callbacks"})
 
     def __init__(
         self,
@@ -187,6 +224,7 @@ class Word2Vec:
         shrink_windows: bool = True,
         max_final_vocab: int | None = None,
         shared_negatives: bool = False,
+        softmax: bool = False,
     ):
         self.vector_size = _positive_int("vector_size", vector_size)
         self.window = _positive_int("window", window)
@@ -200,8 +238,14 @@ class Word2Vec:
         self.cbow_mean = _binary_flag("cbow_mean", cbow_mean)
         self.null_word = _binary_flag("null_word", null_word)
         self.sorted_vocab = _binary_flag("sorted_vocab", sorted_vocab)
-        if not self.hs and not self.negative:
-            raise ValueError("hs=0 and negative=0 leave no output layer to train: set hs=1 or negative > 0")
+        self.softmax = bool(softmax)
+        if self.softmax and (self.hs or self.negative):
+            raise ValueError(
+                f"softmax=True is the exact output layer and replaces the approximations: it cannot "
+                f"be combined with hs={self.hs} or negative={self.negative}; pass hs=0, negative=0")
+        if not self.hs and not self.negative and not self.softmax:
+            raise ValueError("hs=0 and negative=0 leave no output layer to train: set hs=1, "
+                             "negative > 0 or softmax=True")
         if shared_negatives and (not self.sg or not self.negative):
             raise ValueError("shared_negatives=True needs skip-gram with negative sampling (sg=1, negative > 0)")
         if not np.isfinite(sample) or sample < 0:
@@ -234,6 +278,7 @@ class Word2Vec:
         self.wv = KeyedVectors(self.vector_size)
         self.syn1neg: np.ndarray | None = None
         self.syn1: np.ndarray | None = None
+        self.syn1softmax: np.ndarray | None = None
         self.corpus_count = 0
         self.corpus_total_words = 0
         self.raw_vocab: dict[str, int] | None = None
@@ -293,24 +338,60 @@ class Word2Vec:
         else:
             _check_iterable_corpus(corpus_iterable, passes=1)
             scan = vocab.scan_corpus(corpus_iterable, self.max_vocab_size, trim_rule, progress_per)
-        if scan.total_words == 0:
+        self._choose_vocabulary(scan.counts, scan.total_words, scan.sentences, update, trim_rule,
+                                keep_raw_vocab)
+
+    def build_vocab_from_freq(self, word_freq: dict[str, int], keep_raw_vocab: bool = False,
+                              corpus_count: int | None = None, trim_rule: vocab.TrimRule | None = None,
+                              update: bool = False) -> None:
+        """Choose the vocabulary from word counts made elsewhere, as gensim does.
+
+        ``min_count``, ``max_final_vocab`` and ``trim_rule`` apply as in :meth:`build_vocab`;
+        ``corpus_total_words`` becomes the sum of the counts.
+
+        Parameters
+        ----------
+        word_freq : dict of str to int
+            How often each word occurs in the corpus.
+        keep_raw_vocab, trim_rule, update
+            As for :meth:`build_vocab`.
+        corpus_count : int, optional
+            The number of sentences in the corpus, if known (for ``total_examples``).
+
+        Examples
+        --------
+        >>> model = Word2Vec(vector_size=8, min_count=2)
+        >>> model.build_vocab_from_freq({"a": 5, "b": 2, "c": 1})
+        >>> model.wv.index_to_key, model.corpus_total_words
+        (['a', 'b'], 8)
+        """
+        counts = {str(word): int(count) for word, count in word_freq.items()}
+        if any(count < 0 for count in counts.values()):
+            raise ValueError("word counts must be >= 0")
+        self._choose_vocabulary(counts, sum(counts.values()), corpus_count or 0, update,
+                                trim_rule if trim_rule is not None else self.trim_rule, keep_raw_vocab)
+
+    def _choose_vocabulary(self, raw_counts: dict[str, int], total_words: int, sentences: int,
+                           update: bool, trim_rule: vocab.TrimRule | None, keep_raw_vocab: bool) -> None:
+        """Apply min_count/max_final_vocab/trim_rule to raw counts and (re)build the weights."""
+        if total_words == 0:
             raise ValueError("the corpus is empty: it holds no tokens")
-        self.corpus_count = scan.sentences
-        self.corpus_total_words = scan.total_words
-        words, counts = vocab.select_words(scan.counts, self.min_count, self.max_final_vocab,
+        self.corpus_count = sentences
+        self.corpus_total_words = total_words
+        words, counts = vocab.select_words(raw_counts, self.min_count, self.max_final_vocab,
                                            trim_rule, bool(self.sorted_vocab))
         if update:
-            self._add_words(words, counts, scan.counts)
+            self._add_words(words, counts, raw_counts)
         else:
             if not words:
-                most = max(scan.counts.items(), key=lambda item: item[1])
+                most = max(raw_counts.items(), key=lambda item: item[1])
                 raise ValueError(
                     f"no word occurs at least min_count={self.min_count} times (the most frequent, "
                     f"{most[0]!r}, occurs {most[1]} times): lower min_count or give more text")
             if self.null_word:
                 words, counts = words + ["\0"], np.append(counts, 1)
             self._set_vocabulary(words, counts)
-        self.raw_vocab = scan.counts if keep_raw_vocab else None
+        self.raw_vocab = raw_counts if keep_raw_vocab else None
         logger.info("vocabulary: %i words, %i sentences, %i raw words", len(self.wv),
                     self.corpus_count, self.corpus_total_words)
 
@@ -320,11 +401,13 @@ class Word2Vec:
                             extras={"count": counts})
         self.syn1neg = np.zeros((len(words), self.vector_size), dtype=np.float32) if self.negative else None
         self.syn1 = np.zeros((max(len(words) - 1, 1), self.vector_size), dtype=np.float32) if self.hs else None
+        self.syn1softmax = np.zeros((len(words), self.vector_size), dtype=np.float32) if self.softmax else None
         self._tables = {}
 
     def _add_words(self, words: list[str], counts: np.ndarray, raw_counts: dict[str, int]) -> None:
         if not len(self.wv):
             raise RuntimeError("build_vocab(update=True) needs an existing vocabulary; call build_vocab() first")
+        self._check_writable("update the vocabulary")
         known = self.wv.expandos["count"]
         for word, count in raw_counts.items():
             index = self.wv.key_to_index.get(word)
@@ -337,6 +420,8 @@ class Word2Vec:
         zeros = np.zeros((len(new_words), self.vector_size), dtype=np.float32)
         if self.syn1neg is not None:
             self.syn1neg = np.vstack([self.syn1neg, zeros])
+        if self.syn1softmax is not None:
+            self.syn1softmax = np.vstack([self.syn1softmax, zeros])
         if self.syn1 is not None:
             # The Huffman tree is rebuilt over the new counts; inner nodes keep their rows.
             self.syn1 = np.vstack([self.syn1, zeros])[:max(len(self.wv) - 1, 1)]
@@ -365,7 +450,8 @@ class Word2Vec:
             tables.get("hs_codes"), tables.get("hs_offsets"), sg=self.sg, hs=self.hs,
             negative=self.negative, cbow_mean=self.cbow_mean, window=self.window,
             shrink_windows=int(self.shrink_windows), compute_loss=int(compute_loss),
-            shared_negatives=int(self.shared_negatives))
+            shared_negatives=int(self.shared_negatives), softmax=int(self.softmax),
+            syn1softmax=self.syn1softmax)
 
     def train(
         self,
@@ -431,6 +517,8 @@ class Word2Vec:
         callbacks = self.callbacks if callbacks is None else tuple(callbacks)
         schedule = LearningRateSchedule(self.alpha if start_alpha is None else start_alpha,
                                         self.min_alpha if end_alpha is None else end_alpha, epochs)
+        if self.softmax:
+            _warn_if_softmax_is_slow(len(self.wv), self.vector_size)
         workers = make_workers(self._training_model(compute_loss), self.workers, self.seed, self.train_count)
         self.train_count += 1
         if corpus_file is not None:
@@ -473,6 +561,7 @@ class Word2Vec:
         """Reject a train() call that cannot work, before any thread starts; returns epochs."""
         if not len(self.wv):
             raise RuntimeError("the model has no vocabulary: call build_vocab() before train()")
+        self._check_writable("train")
         if epochs is None:
             raise ValueError("train() needs an explicit epochs= (as in gensim), e.g. epochs=model.epochs")
         epochs = _positive_int("epochs", epochs)
@@ -524,13 +613,125 @@ class Word2Vec:
             logger.warning("EPOCH %i: read %i raw words, but total_words=%i was given",
                            stats.epoch + 1, stats.raw_words, target.total_words)
 
+    def _check_writable(self, action: str) -> None:
+        """A clear error, instead of NumPy's, when the weights are read-only (mmap="r")."""
+        arrays = {"wv.vectors": self.wv.vectors}
+        arrays.update((name, getattr(self, name)) for name in self._output_arrays)
+        read_only = [name for name, array in arrays.items() if array is not None and not array.flags.writeable]
+        if read_only:
+            raise RuntimeError(
+                f"cannot {action}: {', '.join(read_only)} are read-only, as after Word2Vec.load(path, "
+                "mmap='r'). Load with mmap=None to train, or mmap='c' for private copy-on-write pages")
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, fname: PathLike) -> None:
+        """Save the whole model to one file, to query it or to continue training later.
+
+        The native w2v format (see ``w2v.persistence``): no pickle, written atomically.
+        It holds the constructor parameters (except ``trim_rule`` and ``callbacks``), the
+        vocabulary with its counts, the vectors, the output layers and the training state.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> sentences = [["a", "b", "c"]] * 20
+        >>> model = Word2Vec(sentences, vector_size=8, min_count=1, workers=1)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.w2v")
+        >>> model.save(path)
+        >>> loaded = Word2Vec.load(path)
+        >>> bool((loaded.wv.vectors == model.wv.vectors).all()), loaded.window
+        (True, 5)
+        >>> loaded.train(sentences, total_examples=loaded.corpus_count, epochs=1)[1]
+        60
+        """
+        from w2v.persistence import save_word2vec
+        save_word2vec(self, fname)
+
+    @classmethod
+    def load(cls, fname: PathLike, mmap: str | None = None) -> "Word2Vec":
+        """Load a model saved by ``save``.
+
+        Parameters
+        ----------
+        fname : str or os.PathLike
+        mmap : {None, "r", "c"}
+            Map the arrays from the file instead of reading them: ``"r"`` read-only
+            (shared between processes; ``train`` then refuses), ``"c"`` copy-on-write.
+        """
+        from w2v.persistence import load_word2vec
+        return load_word2vec(cls, fname, mmap=mmap)
+
     def get_latest_training_loss(self) -> float:
         """The training loss summed over the latest epoch (0.0 without ``compute_loss``).
 
         Unlike gensim's, it is a float64 sum over every output term of the epoch, kept per
         thread and added up, so it does not saturate and does not depend on ``workers``.
+        With ``softmax=True`` it is the exact negative log-likelihood: the sum over the
+        epoch's examples of -log p(target word | input).
         """
         return self.running_training_loss
+
+    # ------------------------------------------------------------------ context vectors
+
+    def _context_matrix(self) -> np.ndarray:
+        """The output-layer matrix whose row i belongs to word i (softmax or negative sampling)."""
+        if not len(self.wv):
+            raise RuntimeError("the model has no vocabulary: call build_vocab() first")
+        if self.syn1softmax is not None:
+            return self.syn1softmax
+        if self.syn1neg is not None:
+            return self.syn1neg
+        raise ValueError(
+            "this model has no per-word output vectors: with hs=1 and negative=0 the output layer "
+            "(syn1) holds one row per inner node of the Huffman tree, each shared by every word "
+            "below it, not one row per word. Train with negative > 0 or softmax=True to get "
+            "context vectors")
+
+    @property
+    def context_vectors(self) -> KeyedVectors:
+        """The output ("context") vectors, keyed like ``wv``: a copy of ``syn1softmax`` with
+        ``softmax=True``, else of ``syn1neg``.
+
+        Raises
+        ------
+        ValueError
+            For hierarchical softmax alone (hs=1, negative=0): its output rows are the Huffman
+            tree's inner nodes, not words.
+
+        Examples
+        --------
+        >>> sentences = [["cat", "say", "meow"], ["dog", "say", "woof"]] * 50
+        >>> model = Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=2)
+        >>> contexts = model.context_vectors
+        >>> contexts.index_to_key == model.wv.index_to_key, contexts["say"].shape
+        (True, (8,))
+        """
+        return _keyed_like(self.wv, self._context_matrix())
+
+    def word_context_vectors(self) -> KeyedVectors:
+        """Word plus context vectors, w + c, keyed like ``wv``.
+
+        Adding each word's output vector to its input vector is the "w + c" trick of Levy,
+        Goldberg & Dagan (2015, "Improving Distributional Similarity with Lessons Learned
+        from Word Embeddings"): it mixes first-order (w.c, co-occurrence) with second-order
+        (w.w, shared contexts) similarity and sometimes improves similarity benchmarks. It is
+        a post-processing choice to measure on your task, not a free win.
+
+        Raises
+        ------
+        ValueError
+            As ``context_vectors``.
+
+        Examples
+        --------
+        >>> sentences = [["cat", "say", "meow"], ["dog", "say", "woof"]] * 50
+        >>> model = Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=2)
+        >>> summed = model.word_context_vectors()
+        >>> bool(np.allclose(summed["cat"], model.wv["cat"] + model.context_vectors["cat"]))
+        True
+        """
+        return _keyed_like(self.wv, self.wv.vectors + self._context_matrix())
 
     def __str__(self) -> str:
         return (f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "
