@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from planted import grouped_corpus, neighbour_precision
-from w2v import Word2Vec, _corpusfile
+from w2v import Word2Vec, _corpusfile, training
 
 AWKWARD = (
     b"first line  with  double  spaces\r\n"
@@ -67,8 +67,13 @@ def test_vocabulary_scan_counts_bytes_exactly(awkward_file):
     assert "\udcff" in model.wv and "caf\xe9" in model.wv and "mid-wo" in model.wv
 
 
+@pytest.mark.parametrize("range_bytes", [None, 1, 97])
 @pytest.mark.parametrize("workers", [1, 2, 3, 16])
-def test_training_reads_every_token_once_per_epoch(awkward_file, workers):
+def test_training_reads_every_token_once_per_epoch(awkward_file, workers, range_bytes, monkeypatch):
+    if range_bytes:  # cut the small file into many ranges that the threads take in turn
+        monkeypatch.setattr(training, "MIN_RANGE_BYTES", range_bytes)
+        assert len(training.file_ranges(awkward_file.stat().st_size, workers)) - 1 == \
+            (1 if workers == 1 else workers * training.RANGES_PER_WORKER)
     model = Word2Vec(min_count=1, sample=0, workers=workers, vector_size=8)
     model.build_vocab(corpus_file=awkward_file)
     effective, raw = model.train(corpus_file=awkward_file, total_words=model.corpus_total_words, epochs=3)

@@ -17,6 +17,7 @@ caller gives ``total_examples``, else in raw words against ``total_words``.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import threading
@@ -27,6 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from w2v import _batchqueue, _core, _corpusfile, _vocab
+
+#: corpus_file epochs are cut into this many byte ranges per worker thread (fewer for small
+#: files); threads take the next free range when they finish one, so a thread slowed down
+#: by the machine does not leave the others idle at the end of the epoch.
+RANGES_PER_WORKER = 16
+MIN_RANGE_BYTES = 1 << 20
 
 logger = logging.getLogger(__name__)
 
@@ -260,25 +267,34 @@ def train_epoch_file(
     total_words: int,
     reporter: ProgressReporter,
 ) -> EpochStats:
-    """Train one epoch over a plain-text file: each worker thread reads its own byte range.
+    """Train one epoch over a plain-text file: worker threads read, tokenise and train byte ranges.
 
-    The threads spend the whole epoch without the GIL; this thread only watches the shared
+    Each thread takes the next untrained range of the file (see ``file_ranges``) until none
+    is left, so threads that run slower than others (a busy machine) do not hold up the
+    epoch's end. The threads spend the whole epoch without the GIL; this thread only watches the shared
     word counter to report progress, and stops them on KeyboardInterrupt.
     """
-    size = os.path.getsize(path)
-    n = len(workers)
-    bounds = [size * i // n for i in range(n + 1)]
+    bounds = file_ranges(os.path.getsize(path), len(workers))
+    next_range = itertools.count()  # next() on it is atomic under the GIL
     shared = np.zeros(2, dtype=np.int64)  # words read by all threads, stop flag
-    outcomes: list = [None] * n
+    outcomes: list = [None] * len(workers)
 
     def stop() -> None:
         shared[1] = 1
 
     def run(i: int) -> None:
+        tallies = [0, 0, 0, 0.0]  # raw words, sentences, effective words, loss
         try:
-            outcomes[i] = _corpusfile.train_file_range(
-                workers[i], table, path, bounds[i], bounds[i + 1], schedule.start_alpha,
-                schedule.end_alpha, epoch, schedule.epochs, total_words, shared)
+            while not shared[1]:
+                r = next(next_range)
+                if r >= len(bounds) - 1:
+                    break
+                raw, sentences = _corpusfile.train_file_range(
+                    workers[i], table, path, bounds[r], bounds[r + 1], schedule.start_alpha,
+                    schedule.end_alpha, epoch, schedule.epochs, total_words, shared)
+                for k, value in enumerate((raw, sentences, workers[i].effective_words, workers[i].loss)):
+                    tallies[k] += value
+            outcomes[i] = tallies
         except BaseException as error:  # reported by the calling thread
             stop()
             outcomes[i] = error
@@ -287,7 +303,7 @@ def train_epoch_file(
         done = int(shared[0])
         reporter.update(done / total_words, done, schedule.alpha(epoch, done / total_words))
 
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(workers))]
     reporter.start_epoch(epoch)
     started = time.perf_counter()
     with _running(threads, stop):
@@ -295,7 +311,26 @@ def train_epoch_file(
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
-    stats = EpochStats(epoch, raw_words=sum(raw for raw, _ in outcomes),
-                       sentences=sum(sentences for _, sentences in outcomes),
-                       seconds=time.perf_counter() - started)
-    return _add_worker_tallies(stats, workers)
+    raw, sentences, effective, loss = (sum(column) for column in zip(*outcomes))
+    return EpochStats(epoch, raw_words=raw, sentences=sentences, effective_words=effective, loss=loss,
+                      seconds=time.perf_counter() - started)
+
+
+def file_ranges(size: int, n_workers: int) -> list[int]:
+    """Byte offsets cutting a file of ``size`` bytes into ranges for ``n_workers`` threads.
+
+    One range per thread for a single thread or a small file, else up to RANGES_PER_WORKER
+    per thread of at least MIN_RANGE_BYTES each. Every token is trained exactly once however
+    the file is cut (a token belongs to the range holding its first byte).
+
+    Examples
+    --------
+    >>> file_ranges(100, 2)
+    [0, 50, 100]
+    >>> len(file_ranges(64 << 20, 2)) - 1
+    32
+    """
+    if n_workers == 1:
+        return [0, size]
+    n = max(n_workers, min(n_workers * RANGES_PER_WORKER, size // MIN_RANGE_BYTES))
+    return [size * i // n for i in range(n + 1)]
