@@ -73,3 +73,6 @@ def check_api_reference(app) -> None:
 
 def setup(app):
     app.connect("builder-inited", check_api_reference)
+
+# Private base classes that autodoc names in "Bases:" lines; they are not part of the API.
+nitpick_ignore = [("py:class", "w2v.phrases._PhraseModel")]
