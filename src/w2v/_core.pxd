@@ -54,6 +54,8 @@ cdef struct ModelConfig:
 cdef struct WorkerState:
     # Everything one training thread owns. Scratch buffers are allocated by the Python side
     # (``Worker``) so the kernels never allocate.
+    char _pad_start[64]   # Workers sit next to each other in memory: keep one thread's hot
+                          # fields (rng, tallies) off the cache lines of its neighbour's
     uint64_t rng          # 48-bit LCG (as in the C tool) for subsampling and window sizes
     uint64_t noise_rng    # a second LCG stream, for noise words only
     int32_t *noise_buffer # NOISE_BUFFER_SIZE noise words drawn ahead from noise_rng
@@ -74,6 +76,7 @@ cdef struct WorkerState:
     real_t *softmax_scores      # vocab_size floats: scores, then exponentials, then gradients
     double loss           # float64 tally of the training loss (summed by Python per epoch)
     int64_t effective_words
+    char _pad_end[64]
 
 
 cdef inline uint32_t next_random(uint64_t *state) noexcept nogil:
