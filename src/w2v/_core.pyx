@@ -126,7 +126,7 @@ cdef inline real_t gradient(const ModelConfig *model, WorkerState *worker, real_
     """
     if model.compute_loss:
         worker.loss += softplus((1.0 - 2.0 * label) * f)
-    if f >= MAX_EXP or f <= -MAX_EXP:
+    if not (-MAX_EXP < f < MAX_EXP):  # written so that a NaN score lands here, never in the table
         if not clamp:
             return 0.0
         return (label - (1.0 if f > 0 else 0.0)) * alpha
