@@ -315,3 +315,9 @@ def test_corpus_file_trains_like_the_iterable(tmp_path, sentences):
     assert model.corpus_count == len(sentences)
     assert model.corpus_total_words == sum(len(s) for s in sentences)
     assert len(model.wv) == len({w for s in sentences for w in s})
+
+
+def test_diverged_training_is_an_error_not_garbage():
+    sentences = [["a", "b", "c", "d", "e"]] * 50
+    with pytest.raises(FloatingPointError, match="diverged in epoch 1.*alpha"):
+        Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=1, alpha=1e7, sample=0)

@@ -24,6 +24,10 @@ from w2v.training import (EpochStats, EpochTarget, LearningRateSchedule, Progres
 
 logger = logging.getLogger(__name__)
 
+#: A weight this large (or a NaN) after an epoch means training diverged: word2vec weights
+#: are of order 1, and no useful model has one near this.
+DIVERGED_WEIGHT = 1e4
+
 #: Above this many words, ``softmax=True`` warns that training is slow (its cost grows with V).
 SOFTMAX_SLOW_VOCABULARY = 10000
 
@@ -600,6 +604,7 @@ class Word2Vec:
             raise ValueError(
                 f"epoch {stats.epoch + 1} read no sentences: the corpus is empty or was an "
                 "iterator already used up; pass a restartable corpus")
+        self._check_not_diverged(stats.epoch)
         self.epoch_stats.append(stats)
         self.running_training_loss = stats.loss if compute_loss else 0.0
         logger.info("EPOCH %i: trained on %i raw words (%i effective) in %.1fs, %.0f words/s%s",
@@ -661,6 +666,25 @@ class Word2Vec:
         """
         from w2v.persistence import load_word2vec
         return load_word2vec(cls, fname, mmap=mmap)
+
+    def _check_not_diverged(self, epoch: int) -> None:
+        """Fail loudly, rather than hand back garbage, if the weights have blown up.
+
+        Word2vec weights stay small (|w| of order 1); a weight above DIVERGED_WEIGHT or a
+        NaN means the updates became unstable (too large ``alpha``, or ``shared_negatives``
+        with large windows and vectors, where a window's summed update can overshoot).
+        """
+        for name in ("wv", *self._output_arrays):
+            matrix = self.wv.vectors if name == "wv" else getattr(self, name)
+            if matrix is None or not matrix.size:
+                continue
+            largest = float(np.max(np.abs(matrix)))
+            if not largest <= DIVERGED_WEIGHT:  # also true for NaN
+                raise FloatingPointError(
+                    f"training diverged in epoch {epoch + 1}: {name} holds a weight of {largest:.3g}; "
+                    f"the vectors are unusable. Lower alpha (now {self.alpha})"
+                    + (", the window or turn off shared_negatives" if self.shared_negatives else "")
+                    + " and train again")
 
     def get_latest_training_loss(self) -> float:
         """The training loss summed over the latest epoch (0.0 without ``compute_loss``).
