@@ -170,6 +170,7 @@ def main() -> None:
     parser.add_argument("--scaling", action="store_true", help="also time w2v with 1 worker")
     parser.add_argument("--scaling-variants", default="w2v-file", help="which w2v variants --scaling times")
     parser.add_argument("--no-accuracy", action="store_true", help="skip the 5-epoch accuracy runs")
+    parser.add_argument("--no-speed", action="store_true", help="only the accuracy runs")
     parser.add_argument("--accuracy-modes", default="sg-neg,cbow-neg")
     parser.add_argument("--accuracy-variants", default="w2v-file,gensim-file")
     parser.add_argument("--out", help="write all results as JSON here")
@@ -180,7 +181,7 @@ def main() -> None:
 
     paths = prepare_corpora(args.shared, args.cache, args.corpora.split(","))
     report: dict = {"settings": vars(args), "speed": {}, "accuracy": {}}
-    for corpus, path in paths.items():
+    for corpus, path in ([] if args.no_speed else paths.items()):
         for mode in args.modes.split(","):
             for size, window, negative in settings_grid(args, mode):
                 base = dict(size=size, window=window, epochs=args.epochs, negative=negative)
