@@ -96,15 +96,9 @@ def save_vectors(vectors: KeyedVectors, path: str, fmt: str | None = None) -> st
 
 def read_vocab_file(path: str) -> dict[str, int]:
     """Read a C tool vocabulary file: one ``word count`` per line."""
-    counts: dict[str, int] = {}
-    with open(_require_file(path), encoding="utf-8", errors="strict") as handle:
-        for number, line in enumerate(handle, 1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 2 or not fields[1].isdigit():
-                raise CommandError(f"{path}:{number}: expected 'word count', got {line.strip()!r}")
-            counts[fields[0]] = counts.get(fields[0], 0) + int(fields[1])
+    from w2v.formats import read_counts
+
+    counts = read_counts(_require_file(path))
     if not counts:
         raise CommandError(f"{path}: the vocabulary file is empty")
     return counts
@@ -112,12 +106,9 @@ def read_vocab_file(path: str) -> dict[str, int]:
 
 def write_vocab_file(vectors: KeyedVectors, path: str) -> None:
     """Write the vocabulary as the C tool does: ``word count`` per line, most frequent first."""
-    from w2v.fileio import atomic_write
+    from w2v.formats import write_counts
 
-    counts = vectors.expandos["count"]
-    with atomic_write(path) as handle:
-        handle.write("".join(f"{word} {int(count)}\n" for word, count in
-                             zip(vectors.index_to_key, counts)).encode("utf-8"))
+    write_counts(path, vectors.index_to_key, vectors.expandos["count"].tolist())
 
 
 # ------------------------------------------------------------------ train
@@ -125,9 +116,9 @@ def write_vocab_file(vectors: KeyedVectors, path: str) -> None:
 
 def _train_settings(args: argparse.Namespace) -> dict:
     """Word2Vec keyword arguments from the C-style flags, with the C tool's defaults."""
-    if args.sg and args.cbow == 1 and args.cbow_given:
+    if args.sg and args.cbow == 1:
         raise CommandError("--sg and -cbow 1 contradict each other")
-    sg = 1 if args.sg else 1 - args.cbow
+    sg = 1 if args.sg or args.cbow == 0 else 0
     alpha = args.alpha if args.alpha is not None else (0.025 if sg else 0.05)
     for name in ("size", "window", "threads", "iter"):
         if getattr(args, name) < 1:
@@ -220,13 +211,7 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
     option("--seed", type=int, default=1, help="random seed (default 1)")
     option("--shared-negatives", action="store_true",
            help="skip-gram only: batched training with one set of noise words per window")
-    train.set_defaults(handler=run_train, cbow_given=False)
-
-
-def _resolve_cbow(args: argparse.Namespace) -> None:
-    args.cbow_given = args.cbow is not None
-    if args.cbow is None:
-        args.cbow = 1
+    train.set_defaults(handler=run_train)
 
 
 # ------------------------------------------------------------------ queries
@@ -489,8 +474,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "train":
-        _resolve_cbow(args)
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     try:
         return args.handler(args)

@@ -127,9 +127,7 @@ def save_word2vec_format(kv: "KeyedVectors", fname: PathLike, fvocab: PathLike |
     if fvocab is not None:
         if sort_attr not in kv.expandos:
             raise ValueError(f"cannot write a vocabulary file: the vectors have no {sort_attr!r} attribute")
-        values = kv.expandos[sort_attr][order].tolist()
-        with atomic_write(fvocab) as out:
-            out.write("".join(f"{key} {value}\n" for key, value in zip(keys, values)).encode("utf-8"))
+        write_counts(fvocab, keys, kv.expandos[sort_attr][order].tolist())
     vectors = kv.vectors[:len(kv)]
     with atomic_write(fname) as out:
         if write_header:
@@ -370,7 +368,23 @@ def _warn_trailing_data(source: _Source) -> None:
                    source.name, source.offset)
 
 
-def _read_counts(fvocab: PathLike, unicode_errors: str) -> dict[str, int]:
+def write_counts(fvocab: PathLike, keys: list[str], counts: list[int]) -> None:
+    """Write a vocabulary file as the C tool does: ``key count`` per line, atomically.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "vocab.txt")
+    >>> write_counts(path, ["the", "cat"], [5, 2])
+    >>> read_counts(path)
+    {'the': 5, 'cat': 2}
+    """
+    with atomic_write(fvocab) as out:
+        out.write("".join(f"{key} {count}\n" for key, count in zip(keys, counts)).encode("utf-8"))
+
+
+def read_counts(fvocab: PathLike, unicode_errors: str = "strict") -> dict[str, int]:
+    """Read a vocabulary file of ``key count`` lines (blank lines skipped); see ``write_counts``."""
     counts = {}
     with open_binary(fvocab) as handle:
         for number, line in enumerate(handle, start=1):
@@ -437,7 +451,7 @@ def load_word2vec_format(fname: PathLike, fvocab: PathLike | None = None, binary
         from w2v.keyedvectors import KeyedVectors as cls
     if binary and no_header:
         raise ValueError("no_header=True needs a text file: a binary file cannot be parsed without its header")
-    counts = _read_counts(fvocab, unicode_errors) if fvocab is not None else None
+    counts = read_counts(fvocab, unicode_errors) if fvocab is not None else None
     with open_binary(fname) as handle:
         source = _Source(handle, os.fspath(fname))
         if no_header:
