@@ -55,7 +55,8 @@ def child(spec: dict) -> dict:
     """Build the vocabulary, time train(), optionally evaluate analogies; runs in a subprocess."""
     library, source = spec["variant"].split("-")[:2]
     params = dict(MODES[spec["mode"]], vector_size=spec["size"], window=spec["window"],
-                  min_count=5, sample=1e-3, workers=spec["workers"], epochs=spec["epochs"])
+                  min_count=5, sample=1e-3, workers=spec["workers"], epochs=spec["epochs"],
+                  seed=spec.get("seed", 1))
     if spec.get("negative") and params["negative"]:
         params["negative"] = spec["negative"]
     if spec["variant"].endswith(SHARED_SUFFIX):
@@ -173,6 +174,8 @@ def main() -> None:
     parser.add_argument("--no-speed", action="store_true", help="only the accuracy runs")
     parser.add_argument("--accuracy-modes", default="sg-neg,cbow-neg")
     parser.add_argument("--accuracy-variants", default="w2v-file,gensim-file")
+    parser.add_argument("--seeds", default="1",
+                        help="comma-separated seeds of the accuracy runs; several give mean and spread")
     parser.add_argument("--out", help="write all results as JSON here")
     args = parser.parse_args()
     if args.child:
@@ -224,18 +227,23 @@ def accuracy_section(args: argparse.Namespace, corpus: str) -> dict:
     base = dict(size=int(args.size.split(",")[0]), window=int(args.window.split(",")[0]),
                 negative=int(args.negative.split(",")[0]), epochs=5)
     print("\n### Analogy accuracy on the dev corpus (5 epochs, gensim's evaluation for both)\n")
-    print("| mode | variant | accuracy % | questions | train s |")
-    print("|---|---|---|---|---|")
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    print("| mode | variant | accuracy % (mean) | sd | per seed | questions | train s (mean) |")
+    print("|---|---|---|---|---|---|---|")
     results = {}
     for mode in args.accuracy_modes.split(","):
         for variant in args.accuracy_variants.split(","):
             if variant.endswith(SHARED_SUFFIX) and not mode.startswith("sg-neg"):
                 continue
-            spec = dict(base, variant=variant, mode=mode, corpus=corpus, workers=args.workers,
-                        analogies=analogies)
-            r = results[f"{mode}/{variant}"] = run_child(spec)
-            print(f"| {mode} | {variant} | {r['analogy']['accuracy']:.2f} | "
-                  f"{r['analogy']['questions']} | {r['seconds']:.1f} |")
+            runs = [run_child(dict(base, variant=variant, mode=mode, corpus=corpus, seed=seed,
+                                   workers=args.workers, analogies=analogies)) for seed in seeds]
+            scores = [r["analogy"]["accuracy"] for r in runs]
+            spread = statistics.stdev(scores) if len(scores) > 1 else float("nan")
+            results[f"{mode}/{variant}"] = {"seeds": seeds, "runs": runs,
+                                            "mean": statistics.mean(scores), "sd": spread}
+            print(f"| {mode} | {variant} | {statistics.mean(scores):.2f} | {spread:.2f} | "
+                  f"{', '.join(f'{x:.2f}' for x in scores)} | {runs[0]['analogy']['questions']} | "
+                  f"{statistics.mean(r['seconds'] for r in runs):.1f} |")
             sys.stdout.flush()
     return results
 

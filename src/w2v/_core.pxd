@@ -28,6 +28,9 @@ cdef struct ModelConfig:
     real_t *syn1softmax   # full-softmax output vectors, vocab_size x size, or NULL
     int64_t vocab_size
     int size
+    # Floats from one row of an output matrix (syn1, syn1neg, syn1softmax) to the next: at
+    # least `size`; Word2Vec pads it to whole 64-byte cache lines (see training.output_matrix).
+    int output_stride
     int sg                # 1: skip-gram, 0: CBOW
     int hs
     int negative

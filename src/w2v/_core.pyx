@@ -157,10 +157,8 @@ cdef inline void hs_update(const ModelConfig *model, WorkerState *worker,
     cdef int64_t end = model.hs_offsets[word + 1]
     cdef int size = model.size
     for p in range(start, end):
-        prefetch_row(&model.syn1[<int64_t>model.hs_points[p] * size], size)
-    for p in range(start, end):
         output_update(model, worker, input_vector,
-                      &model.syn1[<int64_t>model.hs_points[p] * size],
+                      &model.syn1[<int64_t>model.hs_points[p] * model.output_stride],
                       1.0 - model.hs_codes[p], alpha, False)
 
 
@@ -182,7 +180,7 @@ cdef inline int draw_noise_words(const ModelConfig *model, WorkerState *worker, 
             kept += 1
     ahead = min(model.negative, NOISE_BUFFER_SIZE - worker.noise_position)
     for i in range(ahead):
-        prefetch_row(&model.syn1neg[<int64_t>worker.noise_buffer[worker.noise_position + i] * model.size],
+        prefetch_row(&model.syn1neg[<int64_t>worker.noise_buffer[worker.noise_position + i] * model.output_stride],
                      model.size)
     return kept
 
@@ -193,11 +191,11 @@ cdef inline void negative_update(const ModelConfig *model, WorkerState *worker,
     cdef int size = model.size
     cdef int i
     cdef int n_noise = draw_noise_words(model, worker, word, worker.noise_words)
-    output_update(model, worker, input_vector, &model.syn1neg[<int64_t>word * size],
+    output_update(model, worker, input_vector, &model.syn1neg[<int64_t>word * model.output_stride],
                   1.0, alpha, True)
     for i in range(n_noise):
         output_update(model, worker, input_vector,
-                      &model.syn1neg[<int64_t>worker.noise_words[i] * size], 0.0, alpha, True)
+                      &model.syn1neg[<int64_t>worker.noise_words[i] * model.output_stride], 0.0, alpha, True)
 
 
 cdef inline real_t softmax_exponentials(real_t *scores, int n_words, int32_t word,
@@ -237,18 +235,19 @@ cdef inline void softmax_update(const ModelConfig *model, WorkerState *worker,
     cdef int n_words = <int>model.vocab_size
     cdef real_t *scores = worker.softmax_scores
     cdef real_t *output = model.syn1softmax
+    cdef int stride = model.output_stride
     cdef real_t scale
     # Row-major V x d is column-major d x V, so s = U h is the column-major transpose product.
-    sgemv(TRANSPOSE, &size, &n_words, &ONE_F, output, &size, input_vector, &ONE,
+    sgemv(TRANSPOSE, &size, &n_words, &ONE_F, output, &stride, input_vector, &ONE,
           &ZERO_F, scores, &ONE)
     scale = -alpha * softmax_exponentials(scores, n_words, word,
                                           &worker.loss if model.compute_loss else NULL)
     # scores held exp(s - max); scaling by -alpha / sum gives -alpha * p, then add the one-hot.
     sscal(&n_words, &scale, scores, &ONE)
     scores[word] += alpha
-    sgemv(NO_TRANSPOSE, &size, &n_words, &ONE_F, output, &size, scores, &ONE,
+    sgemv(NO_TRANSPOSE, &size, &n_words, &ONE_F, output, &stride, scores, &ONE,
           &ONE_F, worker.neu1e, &ONE)
-    sger(&size, &n_words, &ONE_F, input_vector, &ONE, scores, &ONE, output, &size)
+    sger(&size, &n_words, &ONE_F, input_vector, &ONE, scores, &ONE, output, &stride)
 
 
 cdef inline void output_layers_update(const ModelConfig *model, WorkerState *worker,
@@ -349,7 +348,7 @@ cdef void skipgram_shared_negatives(const ModelConfig *model, WorkerState *worke
     worker.batch_targets[0] = word
     n_outputs = 1 + draw_noise_words(model, worker, word, &worker.batch_targets[1])
     for t in range(n_outputs):
-        memcpy(&outputs[t * size], &model.syn1neg[<int64_t>worker.batch_targets[t] * size],
+        memcpy(&outputs[t * size], &model.syn1neg[<int64_t>worker.batch_targets[t] * model.output_stride],
                size * sizeof(real_t))
     # S (K x B, row-major): row t is X y_t, one sgemv per output word. One sgemm would do
     # (S^T = X Y^T, op(A) = A^T), but OpenBLAS 0.3.31's SkylakeX small-matrix sgemm kernels
@@ -373,7 +372,7 @@ cdef void skipgram_shared_negatives(const ModelConfig *model, WorkerState *worke
               &model.syn0[<int64_t>worker.batch_contexts[b] * size], &ONE)
     for t in range(n_outputs):
         saxpy(&size, &ONE_F, &worker.batch_output_grads[t * size], &ONE,
-              &model.syn1neg[<int64_t>worker.batch_targets[t] * size], &ONE)
+              &model.syn1neg[<int64_t>worker.batch_targets[t] * model.output_stride], &ONE)
 
 
 cdef inline int64_t subsample(const ModelConfig *model, WorkerState *worker,
@@ -467,9 +466,15 @@ cdef int check_batch(const int32_t *tokens, int64_t n_tokens, const int64_t *sen
 # Python-facing wrappers: built once per train() call (model) and once per thread (worker)
 # ---------------------------------------------------------------------------------------------
 
-cdef real_t *_matrix_pointer(object array, int64_t rows, int columns, str name) except? NULL:
-    """A pointer to a writable, C-contiguous float32 matrix of the given shape."""
-    cdef real_t[:, ::1] view
+cdef real_t *_matrix_pointer(object array, int64_t rows, int columns, str name,
+                             int *row_stride) except? NULL:
+    """A pointer to a writable float32 matrix of the given shape whose rows are contiguous.
+
+    Rows may be padded (row_stride >= columns floats apart); the stride is stored in
+    *row_stride, which must be 0 (not set yet) or already equal to it.
+    """
+    cdef real_t[:, :] view
+    cdef int stride
     if array is None:
         return NULL
     view = array
@@ -477,6 +482,14 @@ cdef real_t *_matrix_pointer(object array, int64_t rows, int columns, str name) 
         raise ValueError(f"{name} has shape {tuple(array.shape)}, expected ({rows}, {columns})")
     if rows == 0:
         return NULL
+    if view.strides[1] != sizeof(real_t) or view.strides[0] % sizeof(real_t) or view.strides[0] < 0:
+        raise ValueError(f"{name} must have contiguous rows (strides {view.strides[0]}, {view.strides[1]})")
+    stride = <int>(view.strides[0] // sizeof(real_t)) if rows > 1 else columns
+    if stride < columns:
+        raise ValueError(f"{name}'s rows overlap (stride {stride} < {columns} columns)")
+    if row_stride[0] and row_stride[0] != stride:
+        raise ValueError(f"{name} has a row stride of {stride} floats, expected {row_stride[0]}")
+    row_stride[0] = stride
     return &view[0, 0]
 
 
@@ -531,6 +544,7 @@ cdef class TrainingModel:
         cdef const int32_t[::1] points_view
         cdef const uint8_t[::1] codes_view
         cdef const int64_t[::1] offsets_view
+        cdef int input_stride = size
         if vocab_size < 1 or size < 1:
             raise ValueError("the model needs at least one word and one dimension")
         if window < 1:
@@ -556,17 +570,19 @@ cdef class TrainingModel:
         self.config.shared_negatives = shared_negatives
         self.config.softmax = 1 if softmax else 0
         if softmax:
-            self.config.syn1softmax = _matrix_pointer(syn1softmax, vocab_size, size, "syn1softmax")
+            self.config.syn1softmax = _matrix_pointer(syn1softmax, vocab_size, size, "syn1softmax",
+                                                           &self.config.output_stride)
             if self.config.syn1softmax == NULL:
                 raise ValueError("softmax needs the syn1softmax output matrix")
-        self.config.syn0 = _matrix_pointer(syn0, vocab_size, size, "syn0")
+        self.config.syn0 = _matrix_pointer(syn0, vocab_size, size, "syn0", &input_stride)
         if keep_threshold is not None:
             keep_view = keep_threshold
             if keep_view.shape[0] != vocab_size:
                 raise ValueError("keep_threshold must have one entry per word")
             self.config.keep_threshold = &keep_view[0]
         if self.config.negative:
-            self.config.syn1neg = _matrix_pointer(syn1neg, vocab_size, size, "syn1neg")
+            self.config.syn1neg = _matrix_pointer(syn1neg, vocab_size, size, "syn1neg",
+                                                      &self.config.output_stride)
             if len(alias_accept) != vocab_size or len(alias_other) != vocab_size:
                 raise ValueError("the alias table must have one entry per word")
             if np.min(alias_other) < 0 or np.max(alias_other) >= vocab_size:
@@ -586,7 +602,8 @@ cdef class TrainingModel:
                 raise ValueError("hs_points, hs_codes and hs_offsets do not match")
             if points_view.shape[0] and (np.min(hs_points) < 0 or np.max(hs_points) >= max(vocab_size - 1, 1)):
                 raise ValueError("hs_points holds a node outside syn1")
-            self.config.syn1 = _matrix_pointer(syn1, max(vocab_size - 1, 1), size, "syn1")
+            self.config.syn1 = _matrix_pointer(syn1, max(vocab_size - 1, 1), size, "syn1",
+                                                   &self.config.output_stride)
             if points_view.shape[0]:
                 self.config.hs_points = &points_view[0]
                 self.config.hs_codes = &codes_view[0]

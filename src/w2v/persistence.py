@@ -457,7 +457,7 @@ def load_word2vec(cls: type, path: PathLike, mmap: str | None = None) -> "Word2V
     ``Word2Vec.load`` calls this; see the example of ``Word2Vec.save``.
     """
     from w2v.keyedvectors import KeyedVectors
-    from w2v.training import EpochStats
+    from w2v.training import EpochStats, output_matrix
     with Archive(path, mmap) as archive:
         section = archive.manifest.get("model")
         if archive.manifest.get("kind") != "Word2Vec" or not isinstance(section, dict):
@@ -472,7 +472,10 @@ def load_word2vec(cls: type, path: PathLike, mmap: str | None = None) -> "Word2V
         model = cls(**params)
         model.wv = keyed_vectors_from(archive, KeyedVectors)
         for name in cls._output_arrays:
-            setattr(model, name, archive.array(f"model/{name}.npy") if name in section.get("output_arrays", []) else None)
+            array = archive.array(f"model/{name}.npy") if name in section.get("output_arrays", []) else None
+            if array is not None and mmap is None:
+                array = output_matrix(*array.shape, values=array)  # cache-line rows, as training makes them
+            setattr(model, name, array)
         state = dict(section.get("state", {}))
         model.epoch_stats = [EpochStats(**stats) for stats in state.pop("epoch_stats", [])]
         for name, value in state.items():

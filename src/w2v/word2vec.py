@@ -20,7 +20,7 @@ from w2v import _core, _corpusfile, _vocab, vocab
 from w2v.callbacks import Callback
 from w2v.keyedvectors import KeyedVectors
 from w2v.training import (EpochStats, EpochTarget, LearningRateSchedule, ProgressReporter, make_workers,
-                          train_epoch_file, train_epoch_iterable)
+                          output_matrix, train_epoch_file, train_epoch_iterable)
 
 logger = logging.getLogger(__name__)
 
@@ -403,9 +403,9 @@ class Word2Vec:
         self.wv = KeyedVectors(self.vector_size)
         self.wv.add_vectors(words, _vocab.initial_vectors(words, self.vector_size, self.seed),
                             extras={"count": counts})
-        self.syn1neg = np.zeros((len(words), self.vector_size), dtype=np.float32) if self.negative else None
-        self.syn1 = np.zeros((max(len(words) - 1, 1), self.vector_size), dtype=np.float32) if self.hs else None
-        self.syn1softmax = np.zeros((len(words), self.vector_size), dtype=np.float32) if self.softmax else None
+        self.syn1neg = output_matrix(len(words), self.vector_size) if self.negative else None
+        self.syn1 = output_matrix(max(len(words) - 1, 1), self.vector_size) if self.hs else None
+        self.syn1softmax = output_matrix(len(words), self.vector_size) if self.softmax else None
         self._tables = {}
 
     def _add_words(self, words: list[str], counts: np.ndarray, raw_counts: dict[str, int]) -> None:
@@ -421,14 +421,16 @@ class Word2Vec:
         new_counts = np.array([raw_counts[word] for word in new_words], dtype=np.int64)
         self.wv.add_vectors(new_words, _vocab.initial_vectors(new_words, self.vector_size, self.seed),
                             extras={"count": new_counts})
-        zeros = np.zeros((len(new_words), self.vector_size), dtype=np.float32)
-        if self.syn1neg is not None:
-            self.syn1neg = np.vstack([self.syn1neg, zeros])
-        if self.syn1softmax is not None:
-            self.syn1softmax = np.vstack([self.syn1softmax, zeros])
-        if self.syn1 is not None:
-            # The Huffman tree is rebuilt over the new counts; inner nodes keep their rows.
-            self.syn1 = np.vstack([self.syn1, zeros])[:max(len(self.wv) - 1, 1)]
+        for name in self._output_arrays:
+            old = getattr(self, name)
+            if old is not None:
+                # New words get zero rows; syn1's rows are Huffman inner nodes (one fewer than
+                # words), which keep their rows while the tree is rebuilt over the new counts.
+                rows = max(len(self.wv) - 1, 1) if name == "syn1" else len(self.wv)
+                grown = output_matrix(rows, self.vector_size)
+                kept = min(rows, len(old))
+                grown[:kept] = old[:kept]
+                setattr(self, name, grown)
         self._tables = {}
         logger.info("vocabulary update: %i new words, %i in all", len(new_words), len(self.wv))
 
