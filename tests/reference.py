@@ -39,7 +39,7 @@ class ReferenceModel:
         self.noise_rng = noise_rng  # noise words have their own stream (an LCG too)
         self.huffman = huffman
         self.table = sigmoid_table
-        self.scale = np.float32(len(sigmoid_table) / (2 * MAX_EXP))
+        self.scale = np.float32((len(sigmoid_table) - 1) / (2 * MAX_EXP))  # the table has one spare entry
         self.compute_loss = compute_loss
         self.shared_negatives = shared_negatives
         self.loss = 0.0

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from w2v import _core, vocab
+from w2v.training import output_matrix
 from reference import LCG, ReferenceModel
 
 COUNTS = np.array([40, 25, 18, 12, 9, 7, 5, 4, 3, 2, 2, 1], dtype=np.int64)
@@ -20,7 +21,8 @@ def make_weights(seed, scale=0.5):
 
 
 def run_both(sg, hs, negative, cbow_mean=1, sample=0.05, shrink_windows=1, sentences=None,
-             alpha=(0.5, 0.1), seed=12345, scale=0.5, shared_negatives=0, softmax=0):
+             alpha=(0.5, 0.1), seed=12345, scale=0.5, shared_negatives=0, softmax=0, weights=None,
+             sigmoid_table=None):
     """Train the same batch with the kernel and with the reference; return both results.
 
     With ``softmax`` the third weight matrix is the full softmax's output layer (syn1softmax)."""
@@ -33,7 +35,11 @@ def run_both(sg, hs, negative, cbow_mean=1, sample=0.05, shrink_windows=1, sente
     settings = dict(sg=sg, hs=hs, negative=negative, cbow_mean=cbow_mean, window=3,
                     shrink_windows=shrink_windows)
 
-    kernel_weights = make_weights(0, scale)
+    # The kernel trains output matrices laid out as Word2Vec makes them (rows padded to whole
+    # cache lines, so SIZE=8 rows are 16 floats apart); the reference trains plain arrays.
+    syn0, syn1, syn1neg = make_weights(0, scale) if weights is None else (w.copy() for w in weights)
+    kernel_weights = (syn0, output_matrix(*syn1.shape, values=syn1), output_matrix(*syn1neg.shape, values=syn1neg))
+    assert kernel_weights[2].strides[0] == 16 * 4
     model = _core.TrainingModel(kernel_weights[0], kernel_weights[1] if hs else None,
                                 kernel_weights[2] if negative else None, keep, *alias, *huffman,
                                 compute_loss=1, shared_negatives=shared_negatives, softmax=softmax,
@@ -43,12 +49,12 @@ def run_both(sg, hs, negative, cbow_mean=1, sample=0.05, shrink_windows=1, sente
     ends = np.cumsum([len(s) for s in sentences]).astype(np.int64)
     effective, loss = worker.train_batch(tokens, ends, alpha[0], alpha[1])
 
-    ref_weights = make_weights(0, scale)
+    ref_weights = make_weights(0, scale) if weights is None else tuple(w.copy() for w in weights)
     ref_syn1neg = None if softmax else ref_weights[2]
     reference = ReferenceModel(ref_weights[0], ref_weights[1], ref_syn1neg,
                                syn1softmax=ref_weights[2] if softmax else None,
                                keep_threshold=keep, alias=alias, huffman=huffman,
-                               sigmoid_table=_core.sigmoid_table(),
+                               sigmoid_table=_core.sigmoid_table() if sigmoid_table is None else sigmoid_table,
                                noise_rng=LCG(_core.noise_seed(seed)),
                                shared_negatives=bool(shared_negatives), **settings)
     rng = LCG(seed)
@@ -84,6 +90,19 @@ def test_kernel_matches_reference(sg, hs, negative):
     assert loss == pytest.approx(ref_loss, rel=1e-4)
     # The update really moved the weights (so the comparison is not trivially true).
     assert not np.allclose(weights[0], make_weights(0)[0])
+
+
+def test_matrices_with_other_layouts_are_rejected():
+    syn0, syn1, syn1neg = make_weights(0)
+    keep = vocab.keep_thresholds(COUNTS, 0.0)
+    tables = (keep, *vocab.noise_alias_table(COUNTS, 0.75), *vocab.huffman_tree(COUNTS))
+    settings = dict(sg=1, hs=1, negative=3, cbow_mean=1, window=3, shrink_windows=1, compute_loss=0)
+    with pytest.raises(ValueError, match=r"syn1 has a row stride of 8 floats, expected 16"):
+        _core.TrainingModel(syn0, syn1, output_matrix(*syn1neg.shape), *tables, **settings)
+    with pytest.raises(ValueError, match="syn0 has a row stride of 16 floats, expected 8"):
+        _core.TrainingModel(output_matrix(*syn0.shape), syn1, syn1neg, *tables, **settings)
+    with pytest.raises(ValueError, match="contiguous rows"):
+        _core.TrainingModel(syn0, syn1, np.asfortranarray(syn1neg), *tables, **settings)
 
 
 @pytest.mark.parametrize("sg", [1, 0])
@@ -147,10 +166,31 @@ def test_learning_rate_is_applied():
         np.testing.assert_array_equal(got, original)
 
 
+def exact_sigmoid_table():
+    """sigmoid at the table's 1001 points (-6 to 6), computed here rather than taken from the kernel."""
+    x = (np.arange(1001) / 1000 * 2 - 1) * 6
+    return (1 / (1 + np.exp(-x))).astype(np.float32)
+
+
 def test_sigmoid_table():
-    table = _core.sigmoid_table()
-    x = (np.arange(1000) / 1000 * 2 - 1) * 6
-    np.testing.assert_allclose(table, 1 / (1 + np.exp(-x)), rtol=1e-6)
+    np.testing.assert_allclose(_core.sigmoid_table(), exact_sigmoid_table(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_score_just_below_max_exp_reads_the_table(sg):
+    """In float32, f + 6 rounds to 12 for the largest f below 6: the lookup lands on the table's
+    spare last entry (it used to read past the table, and blew training up now and then)."""
+    just_below = np.nextafter(np.float32(6), np.float32(0))
+    assert int((just_below + np.float32(6)) * np.float32(1000 / 12)) == 1000
+    syn0 = np.zeros((len(COUNTS), SIZE), np.float32)
+    syn1neg = np.zeros((len(COUNTS), SIZE), np.float32)
+    syn0[:, 0], syn1neg[:, 0] = just_below, 1.0  # every first score is exactly just_below
+    (weights, _, loss, _), (ref_weights, _, ref_loss, _) = run_both(
+        sg, 0, 2, sample=0, sentences=[np.array([0, 1, 2, 3], np.int32)], weights=(syn0, syn0[:-1], syn1neg),
+        sigmoid_table=exact_sigmoid_table())
+    for got, expected in zip(weights, ref_weights):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert np.isfinite(loss) and loss == pytest.approx(ref_loss, rel=1e-5)
 
 
 def test_bad_batches_are_rejected():

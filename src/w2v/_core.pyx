@@ -41,14 +41,18 @@ cdef real_t ONE_F = 1.0
 cdef real_t ZERO_F = 0.0
 cdef char *TRANSPOSE = "T"
 cdef char *NO_TRANSPOSE = "N"
-cdef real_t SIGMOID_TABLE[SIGMOID_TABLE_SIZE]
+# One entry more than SIGMOID_TABLE_SIZE, as in the C tool: for the float32 scores just below
+# MAX_EXP, f + MAX_EXP rounds up to 2 * MAX_EXP and the index to SIGMOID_TABLE_SIZE. Without
+# that entry the lookup read the next global (a pointer) as the sigmoid, and an unlucky score
+# gave a gradient of arbitrary size that blew the whole model up.
+cdef real_t SIGMOID_TABLE[SIGMOID_TABLE_SIZE + 1]
 cdef real_t SIGMOID_SCALE = SIGMOID_TABLE_SIZE / (2.0 * MAX_EXP)
 
 
 cdef void _fill_sigmoid_table() noexcept:
     cdef int i
     cdef double x
-    for i in range(SIGMOID_TABLE_SIZE):
+    for i in range(SIGMOID_TABLE_SIZE + 1):
         x = exp((i / <double>SIGMOID_TABLE_SIZE * 2.0 - 1.0) * MAX_EXP)
         SIGMOID_TABLE[i] = <real_t>(x / (x + 1.0))
 
@@ -64,9 +68,9 @@ def sigmoid_table():
     >>> from w2v import _core
     >>> table = _core.sigmoid_table()
     >>> table.shape, bool(abs(table[500] - 0.5) < 1e-6)
-    ((1000,), True)
+    ((1001,), True)
     """
-    return np.array([SIGMOID_TABLE[i] for i in range(SIGMOID_TABLE_SIZE)], dtype=np.float32)
+    return np.array([SIGMOID_TABLE[i] for i in range(SIGMOID_TABLE_SIZE + 1)], dtype=np.float32)
 
 
 # ---------------------------------------------------------------------------------------------
