@@ -328,7 +328,7 @@ cdef void skipgram_shared_negatives(const ModelConfig *model, WorkerState *worke
     Ji et al. (2016): the B context vectors of one centre word form X (B x d) and the output
     vectors of the centre word and its k noise words form Y (K x d, K = k + 1, drawn once for
     the whole window instead of once per pair). Then
-        S = Y X^T (K sgemv, see below),  G = (labels - sigmoid(S)) * alpha (element-wise),
+        S = Y X^T (one sgemm),  G = (labels - sigmoid(S)) * alpha (element-wise),
         dX = G^T Y and dY = G X (two sgemm),
     and dX, dY are added back to the rows they came from (lock-free, as the exact mode).
     Every score of the window uses the vectors as they were before the window's update.
@@ -354,13 +354,9 @@ cdef void skipgram_shared_negatives(const ModelConfig *model, WorkerState *worke
     for t in range(n_outputs):
         memcpy(&outputs[t * size], &model.syn1neg[<int64_t>worker.batch_targets[t] * model.output_stride],
                size * sizeof(real_t))
-    # S (K x B, row-major): row t is X y_t, one sgemv per output word. One sgemm would do
-    # (S^T = X Y^T, op(A) = A^T), but OpenBLAS 0.3.31's SkylakeX small-matrix sgemm kernels
-    # return wrong, run-to-run different scores now and then for these shapes (d large, K
-    # small), which blew training up; sgemv and the two products below give exact results.
-    for t in range(n_outputs):
-        sgemv(TRANSPOSE, &size, &n_inputs, &ONE_F, inputs, &size, &outputs[t * size], &ONE,
-              &ZERO_F, &scores[t * n_inputs], &ONE)
+    # S (K x B, row-major) is S^T (B x K) column-major: S^T = X Y^T.
+    sgemm(TRANSPOSE, NO_TRANSPOSE, &n_inputs, &n_outputs, &size, &ONE_F, inputs, &size,
+          outputs, &size, &ZERO_F, scores, &n_inputs)
     for t in range(n_outputs):
         for b in range(n_inputs):
             row = &scores[t * n_inputs + b]
