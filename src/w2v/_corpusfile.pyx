@@ -16,9 +16,11 @@ cimport cython
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdio cimport FILE, fclose, ferror, fread
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcmp, memcpy, memmove, memset
+from libc.string cimport memset
 
 from w2v._core cimport ModelConfig, Worker, WorkerState, real_t, train_sentence
+from w2v._keytable cimport (KeyTable, keytable_find, keytable_free, keytable_init, keytable_insert,
+                            keytable_keep, keytable_key, keytable_truncate)
 
 import os
 import sys
@@ -163,15 +165,11 @@ cdef int read_token(TokenReader *reader) noexcept nogil:
 # A hash table from token bytes to an int64 (a count while scanning, a row while training)
 # ---------------------------------------------------------------------------------------------
 
-cdef struct TableEntry:
-    int64_t offset     # of the word's bytes in the pool
-    int64_t value
-    uint64_t hash
-    int64_t length
-
-
 cdef class WordTable:
     """Open-addressing hash table of byte strings, in insertion order, usable without the GIL.
+
+    The table itself is ``w2v._keytable``'s; this class adds the words' encoding and the
+    vocabulary's pruning rules.
 
     Examples
     --------
@@ -180,38 +178,20 @@ cdef class WordTable:
     (1, -1, 2)
     """
 
-    cdef char *pool
-    cdef int64_t pool_size
-    cdef int64_t pool_capacity
-    cdef TableEntry *entries
-    cdef int64_t size
-    cdef int64_t capacity
-    cdef int64_t *slots
-    cdef int64_t slot_mask
+    cdef KeyTable keys
     cdef object trim_rule
     cdef bint has_trim_rule
 
     def __cinit__(self, int64_t expected=1024):
-        cdef int64_t slots = 16
-        self.capacity = max(expected, 16)
-        while slots < 2 * self.capacity:
-            slots *= 2
-        self.pool_capacity = 8 * self.capacity
-        self.pool = <char *>malloc(self.pool_capacity)
-        self.entries = <TableEntry *>malloc(self.capacity * sizeof(TableEntry))
-        self.slots = <int64_t *>malloc(slots * sizeof(int64_t))
-        if self.pool == NULL or self.entries == NULL or self.slots == NULL:
+        if keytable_init(&self.keys, expected, 8) != 0:
+            keytable_free(&self.keys)
             raise MemoryError("cannot allocate the word table")
-        self.slot_mask = slots - 1
-        memset(self.slots, 0xFF, slots * sizeof(int64_t))  # every slot -1: empty
 
     def __dealloc__(self):
-        free(self.pool)
-        free(self.entries)
-        free(self.slots)
+        keytable_free(&self.keys)
 
     def __len__(self):
-        return self.size
+        return self.keys.size
 
     @staticmethod
     def from_words(words):
@@ -231,107 +211,43 @@ cdef class WordTable:
         """The value stored for `word` (str or bytes), or -1."""
         cdef bytes encoded = word if isinstance(word, bytes) else encode_word(word)
         cdef int64_t entry = self.find(encoded, len(encoded), fnv1a(encoded, len(encoded)))
-        return self.entries[entry].value if entry >= 0 else -1
+        return self.keys.entries[entry].value if entry >= 0 else -1
 
     def counts(self):
         """All entries as a dict str -> value, in insertion order."""
         cdef int64_t i
-        return {self.pool[self.entries[i].offset:self.entries[i].offset + self.entries[i].length]
-                .decode("utf-8", "surrogateescape"): self.entries[i].value for i in range(self.size)}
+        return {self.word(i): self.keys.entries[i].value for i in range(self.keys.size)}
+
+    cdef str word(self, int64_t entry):
+        cdef char *key = keytable_key(&self.keys, entry)
+        return key[:self.keys.entries[entry].length].decode("utf-8", "surrogateescape")
 
     cdef inline int64_t find(self, const char *word, int64_t length, uint64_t hash) noexcept nogil:
         """The entry holding `word`, or -1."""
-        cdef int64_t slot = hash & self.slot_mask
-        cdef int64_t entry
-        while True:
-            entry = self.slots[slot]
-            if entry < 0:
-                return -1
-            if (self.entries[entry].hash == hash and self.entries[entry].length == length
-                    and memcmp(self.pool + self.entries[entry].offset, word, length) == 0):
-                return entry
-            slot = (slot + 1) & self.slot_mask
+        return keytable_find(&self.keys, word, length, hash)
 
-    cdef int64_t insert(self, const char *word, int64_t length, uint64_t hash, int64_t value) noexcept nogil:
+    cdef inline int64_t insert(self, const char *word, int64_t length, uint64_t hash,
+                               int64_t value) noexcept nogil:
         """Add a word known to be absent; its entry, or -1 when memory runs out."""
-        cdef int64_t entry = self.size
-        if self.reserve(length) != 0:
-            return -1
-        memcpy(self.pool + self.pool_size, word, length)
-        self.entries[entry].offset = self.pool_size
-        self.entries[entry].length = length
-        self.entries[entry].hash = hash
-        self.entries[entry].value = value
-        self.pool_size += length
-        self.size += 1
-        self.place(entry)
-        return entry
-
-    cdef inline void place(self, int64_t entry) noexcept nogil:
-        cdef int64_t slot = self.entries[entry].hash & self.slot_mask
-        while self.slots[slot] >= 0:
-            slot = (slot + 1) & self.slot_mask
-        self.slots[slot] = entry
-
-    cdef int reserve(self, int64_t length) noexcept nogil:
-        """Room for one more entry of `length` bytes (growing and rehashing). 0 on success."""
-        cdef char *pool
-        cdef TableEntry *entries
-        cdef int64_t *slots
-        cdef int64_t i, n_slots
-        while self.pool_size + length > self.pool_capacity:
-            pool = <char *>realloc(self.pool, 2 * self.pool_capacity + length)
-            if pool == NULL:
-                return -1
-            self.pool = pool
-            self.pool_capacity = 2 * self.pool_capacity + length
-        if self.size == self.capacity:
-            entries = <TableEntry *>realloc(self.entries, 2 * self.capacity * sizeof(TableEntry))
-            if entries == NULL:
-                return -1
-            self.entries = entries
-            self.capacity *= 2
-        if 2 * (self.size + 1) > self.slot_mask + 1:
-            n_slots = 2 * (self.slot_mask + 1)
-            slots = <int64_t *>realloc(self.slots, n_slots * sizeof(int64_t))
-            if slots == NULL:
-                return -1
-            self.slots = slots
-            self.slot_mask = n_slots - 1
-            self.rehash()
-        return 0
-
-    cdef void rehash(self) noexcept nogil:
-        cdef int64_t i
-        memset(self.slots, 0xFF, (self.slot_mask + 1) * sizeof(int64_t))
-        for i in range(self.size):
-            self.place(i)
+        return keytable_insert(&self.keys, word, length, hash, value)
 
     cdef void prune(self, int64_t min_count) noexcept nogil:
         """Drop entries whose value (count) is below `min_count`, unless trim_rule keeps them."""
         cdef int64_t i, kept = 0, pool_size = 0
         cdef bint keep
-        for i in range(self.size):
+        for i in range(self.keys.size):
             if not self.has_trim_rule:
-                keep = self.entries[i].value >= min_count
+                keep = self.keys.entries[i].value >= min_count
             else:
                 with gil:
                     keep = self.keep_by_rule(i, min_count)
             if keep:
-                memmove(self.pool + pool_size, self.pool + self.entries[i].offset, self.entries[i].length)
-                self.entries[i].offset = pool_size
-                pool_size += self.entries[i].length
-                self.entries[kept] = self.entries[i]
-                kept += 1
-        self.size = kept
-        self.pool_size = pool_size
-        self.rehash()
+                keytable_keep(&self.keys, i, &kept, &pool_size)
+        keytable_truncate(&self.keys, kept, pool_size)
 
     cdef bint keep_by_rule(self, int64_t entry, int64_t min_count) except -1:
         from w2v.vocab import keep_word
-        word = self.pool[self.entries[entry].offset:self.entries[entry].offset + self.entries[entry].length]
-        return keep_word(word.decode("utf-8", "surrogateescape"), self.entries[entry].value,
-                         min_count, self.trim_rule)
+        return keep_word(self.word(entry), self.keys.entries[entry].value, min_count, self.trim_rule)
 
 
 cdef bytes encode_word(str word):
@@ -394,10 +310,10 @@ def scan_corpus_file(path, max_vocab_size=None, trim_rule=None):
                 hash = fnv1a(reader.token, reader.token_length)
                 entry = table.find(reader.token, reader.token_length, hash)
                 if entry >= 0:
-                    table.entries[entry].value += 1
+                    table.keys.entries[entry].value += 1
                 elif table.insert(reader.token, reader.token_length, hash, 1) < 0:
                     failed = True
-                if limit and table.size > limit:
+                if limit and table.keys.size > limit:
                     table.prune(min_reduce)
                     min_reduce += 1
             if in_sentence and (kind != TOKEN or in_sentence == MAX_SENTENCE_LENGTH):
@@ -471,7 +387,7 @@ def train_file_range(Worker worker, WordTable table, path, int64_t start, int64_
                 entry = table.find(reader.token, reader.token_length,
                                    fnv1a(reader.token, reader.token_length))
                 if entry >= 0:
-                    words[n_words] = <int32_t>table.entries[entry].value
+                    words[n_words] = <int32_t>table.keys.entries[entry].value
                     n_words += 1
             if sentence_raw and (kind != TOKEN or sentence_raw == MAX_SENTENCE_LENGTH):
                 before = w2v_atomic_add(shared_words, sentence_raw)

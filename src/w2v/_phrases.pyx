@@ -16,13 +16,15 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from libc.math cimport INFINITY, log
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcmp, memcpy, memmove, memset
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy, memset
 
 import logging
 
 import numpy as np
 
+from w2v._keytable cimport (KeyTable, keytable_find, keytable_free, keytable_init, keytable_insert,
+                            keytable_keep, keytable_key, keytable_rehash, keytable_truncate)
 from w2v._tokens cimport as_token_list, token_type_error
 
 logger = logging.getLogger("w2v.phrases")
@@ -57,13 +59,6 @@ cdef enum:
 # A hash table from int32 id sequences to int64 values
 # ---------------------------------------------------------------------------------------------
 
-cdef struct Entry:
-    int64_t offset     # of the key's ids in the pool
-    int64_t value
-    uint64_t hash
-    int64_t length
-
-
 cdef inline uint64_t hash_ids(const int32_t *key, int64_t n) noexcept nogil:
     # One multiply per id, then SplitMix64's finaliser so that the low bits (the slot) depend
     # on every id: pairs of small consecutive ids would otherwise crowd into few slots.
@@ -79,6 +74,8 @@ cdef inline uint64_t hash_ids(const int32_t *key, int64_t n) noexcept nogil:
 cdef class SequenceTable:
     """Open-addressing hash table from sequences of int32 ids to int64 values, in insertion order.
 
+    The table is ``w2v._keytable``'s, keyed by the ids' bytes; this class adds the id view.
+
     Examples
     --------
     >>> table = SequenceTable()
@@ -87,36 +84,18 @@ cdef class SequenceTable:
     (2, 0, 2)
     """
 
-    cdef int32_t *pool
-    cdef int64_t pool_size
-    cdef int64_t pool_capacity
-    cdef Entry *entries
-    cdef int64_t size
-    cdef int64_t capacity
-    cdef int64_t *slots
-    cdef int64_t slot_mask
+    cdef KeyTable keys
 
     def __cinit__(self, int64_t expected=1024):
-        cdef int64_t n_slots = 16
-        self.capacity = max(expected, 16)
-        while n_slots < 2 * self.capacity:
-            n_slots *= 2
-        self.pool_capacity = 2 * self.capacity
-        self.pool = <int32_t *>malloc(self.pool_capacity * sizeof(int32_t))
-        self.entries = <Entry *>malloc(self.capacity * sizeof(Entry))
-        self.slots = <int64_t *>malloc(n_slots * sizeof(int64_t))
-        if self.pool == NULL or self.entries == NULL or self.slots == NULL:
+        if keytable_init(&self.keys, expected, 2 * sizeof(int32_t)) != 0:
+            keytable_free(&self.keys)
             raise MemoryError("cannot allocate the phrase table")
-        self.slot_mask = n_slots - 1
-        memset(self.slots, 0xFF, n_slots * sizeof(int64_t))  # every slot -1: empty
 
     def __dealloc__(self):
-        free(self.pool)
-        free(self.entries)
-        free(self.slots)
+        keytable_free(&self.keys)
 
     def __len__(self):
-        return self.size
+        return self.keys.size
 
     def increment(self, key):
         """Add one to the value of ``key`` (a sequence of ids), inserting it at 0 if absent."""
@@ -127,110 +106,52 @@ cdef class SequenceTable:
         """The value of ``key``, or 0."""
         cdef int32_t[::1] ids = np.ascontiguousarray(key, dtype=np.int32)
         cdef int64_t entry = self.find(&ids[0], ids.shape[0], hash_ids(&ids[0], ids.shape[0]))
-        return self.entries[entry].value if entry >= 0 else 0
+        return self.keys.entries[entry].value if entry >= 0 else 0
 
     cdef inline int64_t find(self, const int32_t *key, int64_t n, uint64_t h) noexcept nogil:
         """The entry holding ``key``, or -1."""
-        cdef int64_t slot = h & self.slot_mask
-        cdef int64_t entry
-        while True:
-            entry = self.slots[slot]
-            if entry < 0:
-                return -1
-            if (self.entries[entry].hash == h and self.entries[entry].length == n
-                    and memcmp(self.pool + self.entries[entry].offset, key, n * sizeof(int32_t)) == 0):
-                return entry
-            slot = (slot + 1) & self.slot_mask
+        return keytable_find(&self.keys, <const char *>key, n * sizeof(int32_t), h)
+
+    cdef inline int32_t *ids(self, int64_t entry) noexcept nogil:
+        """The ids of entry ``entry`` (``n_ids(entry)`` of them)."""
+        return <int32_t *>keytable_key(&self.keys, entry)
+
+    cdef inline int64_t n_ids(self, int64_t entry) noexcept nogil:
+        return self.keys.entries[entry].length // sizeof(int32_t)
 
     cdef int add(self, const int32_t *key, int64_t n, int64_t delta) except -1:
         """Add ``delta`` to the value of ``key``, inserting it if absent."""
         cdef uint64_t h = hash_ids(key, n)
         cdef int64_t entry = self.find(key, n, h)
         if entry >= 0:
-            self.entries[entry].value += delta
-            return 0
-        if self.reserve(n) != 0:
+            self.keys.entries[entry].value += delta
+        elif keytable_insert(&self.keys, <const char *>key, n * sizeof(int32_t), h, delta) < 0:
             raise MemoryError("cannot grow the phrase table")
-        entry = self.size
-        memcpy(self.pool + self.pool_size, key, n * sizeof(int32_t))
-        self.entries[entry].offset = self.pool_size
-        self.entries[entry].length = n
-        self.entries[entry].hash = h
-        self.entries[entry].value = delta
-        self.pool_size += n
-        self.size += 1
-        self.place(entry)
         return 0
-
-    cdef inline void place(self, int64_t entry) noexcept nogil:
-        cdef int64_t slot = self.entries[entry].hash & self.slot_mask
-        while self.slots[slot] >= 0:
-            slot = (slot + 1) & self.slot_mask
-        self.slots[slot] = entry
-
-    cdef int reserve(self, int64_t n) noexcept nogil:
-        """Room for one more entry of ``n`` ids (growing and rehashing). 0 on success."""
-        cdef int32_t *pool
-        cdef Entry *entries
-        cdef int64_t *slots
-        cdef int64_t n_slots
-        if self.pool_size + n > self.pool_capacity:
-            pool = <int32_t *>realloc(self.pool, (2 * self.pool_capacity + n) * sizeof(int32_t))
-            if pool == NULL:
-                return -1
-            self.pool = pool
-            self.pool_capacity = 2 * self.pool_capacity + n
-        if self.size == self.capacity:
-            entries = <Entry *>realloc(self.entries, 2 * self.capacity * sizeof(Entry))
-            if entries == NULL:
-                return -1
-            self.entries = entries
-            self.capacity *= 2
-        if 2 * (self.size + 1) > self.slot_mask + 1:
-            n_slots = 2 * (self.slot_mask + 1)
-            slots = <int64_t *>realloc(self.slots, n_slots * sizeof(int64_t))
-            if slots == NULL:
-                return -1
-            self.slots = slots
-            self.slot_mask = n_slots - 1
-            self.rehash()
-        return 0
-
-    cdef void rehash(self) noexcept nogil:
-        cdef int64_t i
-        memset(self.slots, 0xFF, (self.slot_mask + 1) * sizeof(int64_t))
-        for i in range(self.size):
-            self.place(i)
 
     cdef void prune(self, int64_t min_value) noexcept nogil:
         """Drop the entries whose value is below ``min_value``, keeping the order of the rest."""
         cdef int64_t i, kept = 0, pool_size = 0
-        for i in range(self.size):
-            if self.entries[i].value >= min_value:
-                # Keys only move left, in order, so no unread key is overwritten.
-                memmove(self.pool + pool_size, self.pool + self.entries[i].offset,
-                        self.entries[i].length * sizeof(int32_t))
-                self.entries[i].offset = pool_size
-                pool_size += self.entries[i].length
-                self.entries[kept] = self.entries[i]
-                kept += 1
-        self.size = kept
-        self.pool_size = pool_size
-        self.rehash()
+        for i in range(self.keys.size):
+            if self.keys.entries[i].value >= min_value:
+                keytable_keep(&self.keys, i, &kept, &pool_size)
+        keytable_truncate(&self.keys, kept, pool_size)
 
     cdef void mark_ids(self, uint8_t *used) noexcept nogil:
+        cdef int32_t *pool = <int32_t *>self.keys.pool
         cdef int64_t i
-        for i in range(self.pool_size):
-            used[self.pool[i]] = 1
+        for i in range(self.keys.pool_size // <int64_t>sizeof(int32_t)):
+            used[pool[i]] = 1
 
     cdef void remap(self, const int32_t *new_ids) noexcept nogil:
         """Rewrite every id through ``new_ids`` (the hashes change, so rehash)."""
+        cdef int32_t *pool = <int32_t *>self.keys.pool
         cdef int64_t i
-        for i in range(self.pool_size):
-            self.pool[i] = new_ids[self.pool[i]]
-        for i in range(self.size):
-            self.entries[i].hash = hash_ids(self.pool + self.entries[i].offset, self.entries[i].length)
-        self.rehash()
+        for i in range(self.keys.pool_size // <int64_t>sizeof(int32_t)):
+            pool[i] = new_ids[pool[i]]
+        for i in range(self.keys.size):
+            self.keys.entries[i].hash = hash_ids(self.ids(i), self.n_ids(i))
+        keytable_rehash(&self.keys)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,7 +333,7 @@ cdef class CandidateTable:
         return value[0] if value != NULL else 0
 
     cdef inline int64_t size(self) noexcept nogil:
-        return self.pairs.size + self.sequences.size
+        return self.pairs.size + self.sequences.keys.size
 
     cdef inline int64_t *find(self, const int32_t *key, int64_t n) noexcept nogil:
         """The value of ``key``, or NULL; valid until the next change to the table."""
@@ -422,7 +343,7 @@ cdef class CandidateTable:
             slot = self.pairs.find(pair_key(key[0], key[1]))
             return &slot.value if slot != NULL else NULL
         entry = self.sequences.find(key, n, hash_ids(key, n))
-        return &self.sequences.entries[entry].value if entry >= 0 else NULL
+        return &self.sequences.keys.entries[entry].value if entry >= 0 else NULL
 
     cdef inline int add(self, const int32_t *key, int64_t n, int64_t delta) except -1:
         if n == 2:
@@ -445,7 +366,7 @@ cdef class CandidateTable:
         return 0
 
     cdef inline int64_t n_positions(self) noexcept nogil:
-        return self.pairs.mask + 1 + self.sequences.size
+        return self.pairs.mask + 1 + self.sequences.keys.size
 
     cdef const int32_t *at(self, int64_t position, int64_t *length, int64_t *value) noexcept nogil:
         """The ids of the entry at ``position`` (NULL for an empty slot), its length and value."""
@@ -461,9 +382,9 @@ cdef class CandidateTable:
             value[0] = self.pairs.slots[position].value
             return self.pair
         entry = position - self.pairs.mask - 1
-        length[0] = self.sequences.entries[entry].length
-        value[0] = self.sequences.entries[entry].value
-        return self.sequences.pool + self.sequences.entries[entry].offset
+        length[0] = self.sequences.n_ids(entry)
+        value[0] = self.sequences.keys.entries[entry].value
+        return self.sequences.ids(entry)
 
     def state(self):
         """(lengths, flat ids, values) of every entry, as numpy arrays."""
@@ -471,7 +392,7 @@ cdef class CandidateTable:
         cdef const int32_t *key
         lengths = np.empty(self.size(), dtype=np.int64)
         values = np.empty(self.size(), dtype=np.int64)
-        flat = np.empty(2 * self.pairs.size + self.sequences.pool_size, dtype=np.int32)
+        flat = np.empty(2 * self.pairs.size + self.sequences.keys.pool_size // sizeof(int32_t), dtype=np.int32)
         cdef int64_t[::1] length_view = lengths, value_view = values
         cdef int32_t[::1] flat_view = flat
         for position in range(self.n_positions()):
