@@ -321,3 +321,11 @@ def test_diverged_training_is_an_error_not_garbage():
     sentences = [["a", "b", "c", "d", "e"]] * 50
     with pytest.raises(FloatingPointError, match="diverged in epoch 1.*alpha"):
         Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=1, alpha=1e7, sample=0)
+
+
+def test_two_word_vocabulary_trains_hs_and_negative_sampling_together():
+    """syn1 then has a single row, whose (meaningless) stride must not clash with syn1neg's."""
+    model = Word2Vec([["a", "b", "a", "b"]] * 10, min_count=1, hs=1, negative=2, vector_size=8,
+                     workers=1, epochs=1)
+    assert model.syn1.shape == (1, 8) and model.syn1neg.strides[0] == 16 * 4
+    assert np.isfinite(model.wv.vectors).all()

@@ -471,7 +471,8 @@ cdef real_t *_matrix_pointer(object array, int64_t rows, int columns, str name,
     """A pointer to a writable float32 matrix of the given shape whose rows are contiguous.
 
     Rows may be padded (row_stride >= columns floats apart); the stride is stored in
-    *row_stride, which must be 0 (not set yet) or already equal to it.
+    *row_stride, which must be 0 (not set yet) or already equal to it. A single row has no
+    stride to agree on (numpy reports any value for it), so it leaves *row_stride alone.
     """
     cdef real_t[:, :] view
     cdef int stride
@@ -484,7 +485,9 @@ cdef real_t *_matrix_pointer(object array, int64_t rows, int columns, str name,
         return NULL
     if view.strides[1] != sizeof(real_t) or view.strides[0] % sizeof(real_t) or view.strides[0] < 0:
         raise ValueError(f"{name} must have contiguous rows (strides {view.strides[0]}, {view.strides[1]})")
-    stride = <int>(view.strides[0] // sizeof(real_t)) if rows > 1 else columns
+    if rows == 1:
+        return &view[0, 0]
+    stride = <int>(view.strides[0] // sizeof(real_t))
     if stride < columns:
         raise ValueError(f"{name}'s rows overlap (stride {stride} < {columns} columns)")
     if row_stride[0] and row_stride[0] != stride:
@@ -608,6 +611,8 @@ cdef class TrainingModel:
                 self.config.hs_points = &points_view[0]
                 self.config.hs_codes = &codes_view[0]
             self.config.hs_offsets = &offsets_view[0]
+        if self.config.output_stride == 0:  # only single-row output matrices (or none)
+            self.config.output_stride = size
         # Keep every array alive as long as the C struct points into it.
         self._arrays = (syn0, syn1, syn1neg, keep_threshold, alias,
                         hs_points, hs_codes, hs_offsets, syn1softmax)
