@@ -673,14 +673,16 @@ class Word2Vec:
         """Fail loudly, rather than hand back garbage, if the weights have blown up.
 
         Word2vec weights stay small (|w| of order 1); a weight above DIVERGED_WEIGHT or a
-        NaN means the updates became unstable (too large ``alpha``, or ``shared_negatives``
-        with large windows and vectors, where a window's summed update can overshoot).
+        NaN means the updates became unstable (too large an ``alpha``; with
+        ``shared_negatives``, a window's summed update is larger still).
         """
         for name in ("wv", *self._output_arrays):
             matrix = self.wv.vectors if name == "wv" else getattr(self, name)
             if matrix is None or not matrix.size:
                 continue
-            largest = float(np.max(np.abs(matrix)))
+            # max and -min rather than max(abs(...)): no temporary copy of the matrix. A NaN
+            # weight makes both reductions NaN, and so the result.
+            largest = max(float(matrix.max()), -float(matrix.min()))
             if not largest <= DIVERGED_WEIGHT:  # also true for NaN
                 raise FloatingPointError(
                     f"training diverged in epoch {epoch + 1}: {name} holds a weight of {largest:.3g}; "
