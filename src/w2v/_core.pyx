@@ -420,10 +420,17 @@ cdef int64_t train_sentence(const ModelConfig *model, WorkerState *worker,
             if model.hs or not model.shared_negatives:
                 for j in range(start, end):
                     if j != i:
+                        # Start loading the next pair's input row while this pair trains.
+                        if j + 1 < end:
+                            prefetch_row(&model.syn0[<int64_t>kept[j + 1] * model.size], model.size)
                         skipgram_pair(model, worker, kept[i], kept[j], alpha)
             if model.shared_negatives:
                 skipgram_shared_negatives(model, worker, kept, i, start, end, alpha)
         else:
+            # A word first enters a window at most `window` places ahead of the centre, so
+            # loading that far ahead has every context row in flight one centre early.
+            if i + model.window + 1 < n:
+                prefetch_row(&model.syn0[<int64_t>kept[i + model.window + 1] * model.size], model.size)
             cbow_centre(model, worker, kept, i, start, end, alpha)
     return n
 
