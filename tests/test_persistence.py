@@ -138,6 +138,43 @@ def test_word2vec_round_trip_restores_everything(tmp_path, model):
     assert loaded.epoch_stats == model.epoch_stats
 
 
+@pytest.mark.parametrize("block_bytes", [300, 1 << 20])  # several blocks, a partial last one; one block
+def test_padded_output_matrices_round_trip_in_blocks(tmp_path, model, monkeypatch, block_bytes):
+    monkeypatch.setattr(w2v.persistence, "BLOCK_BYTES", block_bytes)
+    model.syn1neg[...] = np.random.default_rng(0).standard_normal(model.syn1neg.shape)
+    assert not model.syn1neg.flags.c_contiguous  # rows padded to cache lines
+    model.save(tmp_path / "m.w2v")
+    loaded = Word2Vec.load(tmp_path / "m.w2v")
+    np.testing.assert_array_equal(model.syn1neg, loaded.syn1neg)
+    np.testing.assert_array_equal(model.syn1, loaded.syn1)
+    assert loaded.syn1neg.strides == model.syn1neg.strides and loaded.syn1neg.ctypes.data % 64 == 0
+    raw = np.load(io.BytesIO(zipfile.ZipFile(tmp_path / "m.w2v").read("model/syn1neg.npy")))
+    np.testing.assert_array_equal(raw, model.syn1neg)  # the file holds plain C-order rows
+
+
+def test_saving_and_loading_never_copy_a_whole_output_matrix(tmp_path, monkeypatch):
+    import tracemalloc
+    monkeypatch.setattr(w2v.persistence, "BLOCK_BYTES", 1 << 19)
+    words = [f"w{i}" for i in range(20000)]
+    model = Word2Vec(vector_size=100, min_count=1, workers=1)
+    model.build_vocab([words])
+    matrix_bytes = model.syn1neg.nbytes  # 8 MB
+    path = tmp_path / "m.w2v"
+    tracemalloc.start()
+    try:
+        model.save(path)
+        _, save_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        loaded = Word2Vec.load(path)
+        _, load_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert save_peak < matrix_bytes / 2 + w2v.persistence.BLOCK_BYTES
+    # What load must hold: the input vectors and the padded output matrix; not a second copy.
+    held = loaded.wv.vectors.nbytes + loaded.syn1neg.base.nbytes
+    assert load_peak < held + matrix_bytes / 2 + w2v.persistence.BLOCK_BYTES
+
+
 def test_training_after_load_continues_exactly(tmp_path, sentences):
     params = dict(vector_size=12, min_count=1, workers=1, seed=5, negative=3, epochs=1, sample=0)
     original = Word2Vec(sentences, **params)

@@ -34,7 +34,7 @@ import os
 import struct
 import zipfile
 from dataclasses import asdict
-from typing import IO, TYPE_CHECKING, Any, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Union
 
 import numpy as np
 from numpy.lib import format as npy_format
@@ -54,6 +54,8 @@ FORMAT_NAME = "w2v"
 FORMAT_VERSION = 1
 MANIFEST = "w2v.json"
 ALIGNMENT = 64
+#: Padded matrices are saved and loaded through a buffer of at most this many bytes.
+BLOCK_BYTES = 1 << 20
 MMAP_MODES = (None, "r", "c")
 #: Zip extra-field id of the alignment padding (the one Android's zipalign uses).
 _PADDING_ID = 0xD935
@@ -89,7 +91,6 @@ def _member_info(name: str) -> zipfile.ZipInfo:
 
 def _write_array(archive: zipfile.ZipFile, raw: IO[bytes], name: str, array: np.ndarray) -> None:
     """Store ``array`` as member ``name`` with its data at a multiple of ALIGNMENT."""
-    array = np.ascontiguousarray(array)
     header = _npy_header(array)
     info = _member_info(name)
     info.file_size = len(header) + array.nbytes
@@ -102,8 +103,27 @@ def _write_array(archive: zipfile.ZipFile, raw: IO[bytes], name: str, array: np.
         member.write(header)
         if raw.tell() % ALIGNMENT:
             raise AssertionError(f"member {name} would not be {ALIGNMENT}-byte aligned")
-        if array.nbytes:
-            member.write(memoryview(array.reshape(-1)).cast("B"))
+        for block in _row_blocks(array):
+            member.write(memoryview(block.reshape(-1)).cast("B"))
+
+
+def _row_blocks(array: np.ndarray) -> Iterator[np.ndarray]:
+    """``array`` as C-contiguous blocks of whole rows, in order.
+
+    A C-contiguous array is one block, not copied; any other layout (the padded output
+    matrices) goes through one reused buffer of at most BLOCK_BYTES, so saving never
+    duplicates a whole matrix.
+    """
+    if array.flags.c_contiguous or array.ndim < 2:
+        if array.size:
+            yield np.ascontiguousarray(array)
+        return
+    rows = max(1, BLOCK_BYTES // max(array[0].nbytes, 1))
+    buffer = np.empty((min(rows, len(array)),) + array.shape[1:], dtype=array.dtype)
+    for start in range(0, len(array), rows):
+        block = buffer[:len(array) - start]
+        block[...] = array[start:start + len(block)]
+        yield block
 
 
 def write_archive(path: PathLike, manifest: dict, texts: dict[str, bytes], arrays: dict[str, np.ndarray]) -> None:
@@ -215,8 +235,12 @@ class Archive:
     def has_array(self, name: str) -> bool:
         return name in self.manifest.get("arrays", {})
 
-    def array(self, name: str) -> np.ndarray:
-        """An array member: read into memory, or memory-mapped when ``mmap`` was given."""
+    def array(self, name: str, allocate: Callable[[tuple, np.dtype], np.ndarray] = np.empty) -> np.ndarray:
+        """An array member: read into memory, or memory-mapped when ``mmap`` was given.
+
+        ``allocate(shape, dtype)`` makes the array the member is read into (not used with
+        ``mmap``); it may have padded rows, which are filled a block at a time.
+        """
         expected = self.manifest.get("arrays", {}).get(name)
         if expected is None:
             raise FormatError(f"{self.path}: w2v.json lists no array {name}")
@@ -240,9 +264,10 @@ class Archive:
             if self.mmap and _nbytes(shape, dtype):
                 array = np.memmap(self.path, dtype=dtype, mode=self.mmap, offset=data_start, shape=shape)
                 return array.view(np.ndarray)  # a plain array whose base keeps the mapping alive
-            array = np.empty(shape, dtype=dtype)
-            if handle.readinto(memoryview(array.reshape(-1)).cast("B")) != array.nbytes:
-                raise FormatError(f"{self.path}: member {name} is truncated")
+            array = allocate(shape, dtype)
+            for block in _blocks_to_fill(array, dtype):
+                if handle.readinto(memoryview(block).cast("B")) != block.nbytes:
+                    raise FormatError(f"{self.path}: member {name} is truncated")
             return array
 
     def _npy_header(self, handle: IO[bytes], name: str) -> tuple[tuple[int, ...], np.dtype, int]:
@@ -269,6 +294,34 @@ class Archive:
                               f"{expected.get('dtype')}{expected.get('shape')}")
         if size != stored:
             raise FormatError(f"{self.path}: member {name} is {stored} bytes, its .npy header implies {size}")
+
+
+def _blocks_to_fill(array: np.ndarray, dtype: np.dtype) -> Iterator[np.ndarray]:
+    """Flat buffers which, filled in order with C-order bytes of ``dtype``, fill ``array``.
+
+    A C-contiguous array of that dtype is filled in place; anything else (a padded output
+    matrix) through one buffer of at most BLOCK_BYTES, copied into the array after each
+    block, so loading never needs a second whole copy of a matrix.
+    """
+    if array.flags.c_contiguous and array.dtype == dtype:
+        if array.size:
+            yield array.reshape(-1)
+        return
+    row_bytes = max(math.prod(array.shape[1:]) * dtype.itemsize, 1)
+    rows = max(1, BLOCK_BYTES // row_bytes)
+    buffer = np.empty((min(rows, len(array)),) + array.shape[1:], dtype=dtype)
+    for start in range(0, len(array), rows):
+        block = buffer[:len(array) - start]
+        yield block.reshape(-1)
+        array[start:start + len(block)] = block
+
+
+def _output_matrix_like(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """Where a saved output matrix is loaded: cache-line rows, as training makes them."""
+    from w2v.training import output_matrix
+    if len(shape) != 2:  # not an output matrix: training refuses it with a clear error
+        return np.empty(shape, dtype)
+    return output_matrix(*shape)
 
 
 def _nbytes(shape: tuple, dtype: np.dtype) -> int:
@@ -457,7 +510,7 @@ def load_word2vec(cls: type, path: PathLike, mmap: str | None = None) -> "Word2V
     ``Word2Vec.load`` calls this; see the example of ``Word2Vec.save``.
     """
     from w2v.keyedvectors import KeyedVectors
-    from w2v.training import EpochStats, output_matrix
+    from w2v.training import EpochStats
     with Archive(path, mmap) as archive:
         section = archive.manifest.get("model")
         if archive.manifest.get("kind") != "Word2Vec" or not isinstance(section, dict):
@@ -472,10 +525,8 @@ def load_word2vec(cls: type, path: PathLike, mmap: str | None = None) -> "Word2V
         model = cls(**params)
         model.wv = keyed_vectors_from(archive, KeyedVectors)
         for name in cls._output_arrays:
-            array = archive.array(f"model/{name}.npy") if name in section.get("output_arrays", []) else None
-            if array is not None and mmap is None:
-                array = output_matrix(*array.shape, values=array)  # cache-line rows, as training makes them
-            setattr(model, name, array)
+            saved = name in section.get("output_arrays", [])
+            setattr(model, name, archive.array(f"model/{name}.npy", _output_matrix_like) if saved else None)
         state = dict(section.get("state", {}))
         model.epoch_stats = [EpochStats(**stats) for stats in state.pop("epoch_stats", [])]
         for name, value in state.items():
