@@ -154,3 +154,44 @@ def test_corpus_file_is_reproducible_with_one_worker(tmp_path):
     a = Word2Vec(corpus_file=path, vector_size=8, min_count=1, workers=1, epochs=2)
     b = Word2Vec(corpus_file=path, vector_size=8, min_count=1, workers=1, epochs=2)
     np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)
+
+
+def test_an_exception_in_trim_rule_reaches_the_caller(tmp_path):
+    # The rule runs while the C table is being pruned; it used to be printed and swallowed,
+    # leaving a half-compacted table that returned duplicate and garbage words.
+    path = tmp_path / "c.txt"
+    path.write_text(" ".join(f"w{i}" for i in range(50)) + "\n")
+
+    def rule(word, count, min_count):
+        raise KeyError("rule failed")
+
+    with pytest.raises(KeyError, match="rule failed"):
+        _corpusfile.scan_corpus_file(path, max_vocab_size=10, trim_rule=rule)
+    with pytest.raises(KeyError, match="rule failed"):
+        Word2Vec(corpus_file=path, min_count=1, max_vocab_size=10, trim_rule=rule)
+
+
+def test_a_vocabulary_changed_without_its_vectors_is_a_clear_error(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a b c a b\n" * 20 + "x\n")
+    model = Word2Vec(corpus_file=path, min_count=2, vector_size=8, workers=1, epochs=1)
+    model.wv.index_to_key.append("x")  # a word without a row in the weights
+    with pytest.raises(ValueError, match="row 3.*3 rows"):
+        model.train(corpus_file=path, total_words=model.corpus_total_words, epochs=1)
+    model.wv.index_to_key.pop()
+    model.wv.key_to_index["b"] = 3
+    sentences = [["a", "b", "c"]] * 5
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        model.train(sentences, total_examples=5, epochs=1)
+
+
+def test_train_file_range_checks_its_shared_counters(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a b\n")
+    model = Word2Vec([["a", "b"]] * 5, min_count=1, vector_size=8, workers=1, epochs=1)
+    worker = training.make_workers(model._training_model(False), 1, 1, 0)[0]
+    table = _corpusfile.WordTable.from_words(model.wv.index_to_key)
+    with pytest.raises(ValueError, match="shared"):
+        _corpusfile.train_file_range(worker, table, path, 0, 4, 0.025, 0.0001, 0, 1, 2, np.zeros(1, dtype=np.int64))
+    with pytest.raises(TypeError):
+        _corpusfile.train_file_range(None, table, path, 0, 4, 0.025, 0.0001, 0, 1, 2, np.zeros(2, dtype=np.int64))

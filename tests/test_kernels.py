@@ -209,3 +209,43 @@ def test_bad_batches_are_rejected():
         _core.TrainingModel(syn0, None, syn1neg[:3], None, *vocab.noise_alias_table(COUNTS, 0.75),
                             None, None, None, sg=1, hs=0, negative=2, cbow_mean=1, window=2,
                             shrink_windows=1, compute_loss=0)
+
+
+def test_missing_or_inconsistent_tables_are_rejected():
+    syn0, syn1, syn1neg = make_weights(0)
+    alias = vocab.noise_alias_table(COUNTS, 0.75)
+    points, codes, offsets = vocab.huffman_tree(COUNTS)
+    settings = dict(sg=1, cbow_mean=1, window=2, shrink_windows=1, compute_loss=0)
+    # A mode switched on after the model was built has no output matrix: an error, not a NULL write.
+    with pytest.raises(ValueError, match="syn1neg"):
+        _core.TrainingModel(syn0, None, None, None, *alias, None, None, None, hs=0, negative=2, **settings)
+    with pytest.raises(ValueError, match="syn1 "):
+        _core.TrainingModel(syn0, None, None, None, None, None, points, codes, offsets, hs=1, negative=0,
+                            **settings)
+    bad_offsets = offsets.copy()
+    bad_offsets[1], bad_offsets[2] = bad_offsets[2], bad_offsets[1]  # a path that "ends" before it starts
+    with pytest.raises(ValueError, match="hs_offsets"):
+        _core.TrainingModel(syn0, syn1, None, None, None, None, points, codes, bad_offsets, hs=1,
+                            negative=0, **settings)
+    with pytest.raises(TypeError):
+        _core.Worker(None, 1)
+
+
+def test_threaded_batches_are_checked_against_the_vocabulary():
+    from w2v import _batchqueue
+    syn0, _, syn1neg = make_weights(0)
+    model = _core.TrainingModel(syn0, None, syn1neg, None, *vocab.noise_alias_table(COUNTS, 0.75),
+                                None, None, None, sg=1, hs=0, negative=2, cbow_mean=1, window=2,
+                                shrink_windows=1, compute_loss=0)
+    before = syn0.copy()
+    for tokens, ends, message in [([0, len(COUNTS)], [2], "outside the vocabulary"),
+                                  ([0, -1], [2], "outside the vocabulary"),
+                                  ([0, 1], [5], "sentence_ends")]:
+        queue = _batchqueue.BatchQueue(2)
+        queue.put(np.array(tokens, dtype=np.int32), np.array(ends, dtype=np.int64), 2, 1, 0.1, 0.1)
+        queue.close()
+        with pytest.raises(ValueError, match=message):
+            _batchqueue.drain(_core.Worker(model, 1), queue)
+        # The queue is aborted: a producer stops instead of waiting for a worker that left.
+        assert not queue.put(np.zeros(1, dtype=np.int32), np.ones(1, dtype=np.int64), 1, 1, 0.1, 0.1)
+    np.testing.assert_array_equal(syn0, before)  # nothing of a bad batch was trained

@@ -14,7 +14,8 @@ from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport calloc, free, realloc
 from libc.string cimport memcpy
 
-from w2v._core cimport Worker, WorkerState, real_t, train_batch
+from w2v._core cimport Worker, WorkerState, check_batch, real_t, train_batch
+from w2v._core import raise_for_batch_status
 
 cdef extern from "w2v_platform.h" nogil:
     int64_t w2v_atomic_add(int64_t *target, int64_t value)
@@ -158,14 +159,17 @@ cdef inline bint grow(void **buffer, int64_t *capacity, int64_t needed, size_t i
     return True
 
 
-def drain(Worker worker, BatchQueue queue):
+def drain(Worker worker not None, BatchQueue queue not None):
     """Train batches from `queue` with `worker` until the queue is closed and empty.
 
     Runs entirely without the GIL. The worker's effective-word and loss tallies are reset
-    first and cover every batch this call trained.
+    first and cover every batch this call trained. A malformed batch (a word index outside
+    the model, bad sentence ends) aborts the queue and raises ValueError; nothing of it is
+    trained.
     """
     cdef WorkerState *state = &worker.state
     cdef int index
+    cdef int status = 0
     cdef Slot *slot
     state.loss = 0.0
     state.effective_words = 0
@@ -176,6 +180,11 @@ def drain(Worker worker, BatchQueue queue):
                 break
             slot = &queue.slots[index]
             if not queue.aborted:
+                status = check_batch(slot.tokens, slot.n_tokens, slot.sentence_ends, slot.n_sentence_ends,
+                                     worker.model.config.vocab_size)
+                if status != 0:
+                    queue.free_slots.push(index)
+                    break
                 if slot.n_tokens > state.kept_capacity:
                     with gil:
                         worker.ensure_capacity(slot.n_tokens)
@@ -184,4 +193,7 @@ def drain(Worker worker, BatchQueue queue):
                 w2v_atomic_add(&queue.raw_words_done, slot.raw_words)
                 w2v_atomic_add(&queue.sentences_done, slot.sentences)
             queue.free_slots.push(index)
+    if status != 0:
+        queue.abort()
+        raise_for_batch_status(status)
 

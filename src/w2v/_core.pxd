@@ -92,6 +92,9 @@ cdef int64_t train_sentence(const ModelConfig *model, WorkerState *worker,
                             const int32_t *words, int64_t length,
                             real_t alpha_start, real_t alpha_end) noexcept nogil
 
+cdef int check_batch(const int32_t *tokens, int64_t n_tokens, const int64_t *sentence_ends,
+                     int64_t n_sentences, int64_t vocab_size) noexcept nogil
+
 cdef int64_t train_batch(const ModelConfig *model, WorkerState *worker,
                          const int32_t *tokens, const int64_t *sentence_ends,
                          int64_t n_sentences, real_t alpha_start,

@@ -469,6 +469,22 @@ cdef int check_batch(const int32_t *tokens, int64_t n_tokens, const int64_t *sen
     return 0
 
 
+cpdef void raise_for_batch_status(int status) except *:
+    """Raise the error ``check_batch`` found (nothing for status 0).
+
+    Examples
+    --------
+    >>> raise_for_batch_status(2)
+    Traceback (most recent call last):
+    ...
+    ValueError: a token index is outside the vocabulary (the vocabulary changed without its vectors?)
+    """
+    if status == 1:
+        raise ValueError("sentence_ends must be non-decreasing and end at len(tokens)")
+    if status == 2:
+        raise ValueError("a token index is outside the vocabulary (the vocabulary changed without its vectors?)")
+
+
 # ---------------------------------------------------------------------------------------------
 # Python-facing wrappers: built once per train() call (model) and once per thread (worker)
 # ---------------------------------------------------------------------------------------------
@@ -593,6 +609,8 @@ cdef class TrainingModel:
         if self.config.negative:
             self.config.syn1neg = _matrix_pointer(syn1neg, vocab_size, size, "syn1neg",
                                                       &self.config.output_stride)
+            if self.config.syn1neg == NULL:
+                raise ValueError("negative sampling needs the syn1neg output matrix")
             if len(alias_accept) != vocab_size or len(alias_other) != vocab_size:
                 raise ValueError("the alias table must have one entry per word")
             if np.min(alias_other) < 0 or np.max(alias_other) >= vocab_size:
@@ -610,10 +628,14 @@ cdef class TrainingModel:
                 raise ValueError("hs_offsets must have vocab_size + 1 entries")
             if points_view.shape[0] != codes_view.shape[0] or offsets_view[vocab_size] != points_view.shape[0]:
                 raise ValueError("hs_points, hs_codes and hs_offsets do not match")
+            if offsets_view[0] != 0 or np.any(np.diff(hs_offsets) < 0):
+                raise ValueError("hs_offsets must start at 0 and never decrease")
             if points_view.shape[0] and (np.min(hs_points) < 0 or np.max(hs_points) >= max(vocab_size - 1, 1)):
                 raise ValueError("hs_points holds a node outside syn1")
             self.config.syn1 = _matrix_pointer(syn1, max(vocab_size - 1, 1), size, "syn1",
                                                    &self.config.output_stride)
+            if self.config.syn1 == NULL:
+                raise ValueError("hierarchical softmax needs the syn1 output matrix")
             if points_view.shape[0]:
                 self.config.hs_points = &points_view[0]
                 self.config.hs_codes = &codes_view[0]
@@ -656,7 +678,7 @@ cdef class Worker:
     See ``TrainingModel``.
     """
 
-    def __init__(self, TrainingModel model, uint64_t seed):
+    def __init__(self, TrainingModel model not None, uint64_t seed):
         cdef int size = model.config.size
         cdef real_t[::1] neu1 = np.zeros(size, dtype=np.float32)
         cdef real_t[::1] neu1e = np.zeros(size, dtype=np.float32)
@@ -767,10 +789,7 @@ cdef class Worker:
         with nogil:
             status = check_batch(token_pointer, n_tokens, ends_pointer, n_sentences,
                                  self.model.config.vocab_size)
-        if status == 1:
-            raise ValueError("sentence_ends must be non-decreasing and end at len(tokens)")
-        if status == 2:
-            raise ValueError("a token index is outside the vocabulary")
+        raise_for_batch_status(status)
         self.ensure_capacity(n_tokens)
         self.state.loss = 0.0
         self.state.effective_words = 0

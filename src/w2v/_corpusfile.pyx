@@ -181,6 +181,8 @@ cdef class WordTable:
     cdef KeyTable keys
     cdef object trim_rule
     cdef bint has_trim_rule
+    cdef bytearray rule_keeps   # trim_rule's decisions for the prune in progress
+    cdef object rule_error      # what trim_rule raised, for the caller to re-raise
 
     def __cinit__(self, int64_t expected=1024):
         if keytable_init(&self.keys, expected, 8) != 0:
@@ -231,23 +233,49 @@ cdef class WordTable:
         """Add a word known to be absent; its entry, or -1 when memory runs out."""
         return keytable_insert(&self.keys, word, length, hash, value)
 
-    cdef void prune(self, int64_t min_count) noexcept nogil:
-        """Drop entries whose value (count) is below `min_count`, unless trim_rule keeps them."""
+    cdef int prune(self, int64_t min_count) noexcept nogil:
+        """Drop entries whose value (count) is below `min_count`, unless trim_rule keeps them.
+
+        Returns -1, with the table untouched and the exception in ``rule_error``, when
+        trim_rule raises: every decision is taken before the table starts to compact.
+        """
         cdef int64_t i, kept = 0, pool_size = 0
-        cdef bint keep
+        cdef bint keep, decided = True
+        cdef const unsigned char *rule_keeps = NULL
+        if self.has_trim_rule:
+            with gil:
+                decided = self.decide_by_rule(min_count)
+                if decided:
+                    rule_keeps = self.rule_keeps
+        if not decided:
+            return -1
         for i in range(self.keys.size):
-            if not self.has_trim_rule:
-                keep = self.keys.entries[i].value >= min_count
-            else:
-                with gil:
-                    keep = self.keep_by_rule(i, min_count)
+            keep = rule_keeps[i] if rule_keeps != NULL else self.keys.entries[i].value >= min_count
             if keep:
                 keytable_keep(&self.keys, i, &kept, &pool_size)
         keytable_truncate(&self.keys, kept, pool_size)
+        return 0
 
-    cdef bint keep_by_rule(self, int64_t entry, int64_t min_count) except -1:
+    cdef bint decide_by_rule(self, int64_t min_count):
+        """Fill ``rule_keeps`` with trim_rule's verdict on every entry; False if it raised."""
         from w2v.vocab import keep_word
-        return keep_word(self.word(entry), self.keys.entries[entry].value, min_count, self.trim_rule)
+        cdef int64_t i
+        keeps = bytearray(self.keys.size)
+        try:
+            for i in range(self.keys.size):
+                keeps[i] = bool(keep_word(self.word(i), self.keys.entries[i].value, min_count, self.trim_rule))
+        except BaseException as error:
+            self.rule_error = error
+            return False
+        self.rule_keeps = keeps
+        return True
+
+    cdef int64_t largest_value(self):
+        """The largest value in the table (-1 when empty)."""
+        cdef int64_t i, largest = -1
+        for i in range(self.keys.size):
+            largest = max(largest, self.keys.entries[i].value)
+        return largest
 
 
 cdef bytes encode_word(str word):
@@ -295,7 +323,7 @@ def scan_corpus_file(path, max_vocab_size=None, trim_rule=None):
     cdef int64_t sentences = 0, total_words = 0, in_sentence = 0, entry, min_reduce = 1
     cdef int64_t limit = max_vocab_size or 0
     cdef uint64_t hash
-    cdef bint failed = False
+    cdef bint failed = False, rule_failed = False
     table.trim_rule = trim_rule
     table.has_trim_rule = trim_rule is not None
     memset(&reader, 0, sizeof(TokenReader))
@@ -314,7 +342,9 @@ def scan_corpus_file(path, max_vocab_size=None, trim_rule=None):
                 elif table.insert(reader.token, reader.token_length, hash, 1) < 0:
                     failed = True
                 if limit and table.keys.size > limit:
-                    table.prune(min_reduce)
+                    if table.prune(min_reduce) != 0:
+                        rule_failed = True
+                        break
                     min_reduce += 1
             if in_sentence and (kind != TOKEN or in_sentence == MAX_SENTENCE_LENGTH):
                 sentences += 1
@@ -323,6 +353,8 @@ def scan_corpus_file(path, max_vocab_size=None, trim_rule=None):
                 failed = kind == FAILED
                 break
         close_reader(&reader)
+    if rule_failed:
+        raise table.rule_error
     if failed:
         raise OSError(f"cannot read corpus_file {os.fspath(path)!r}")
     return table.counts(), sentences, total_words
@@ -335,7 +367,7 @@ cdef inline real_t scheduled_alpha(double start_alpha, double end_alpha, int epo
     return <real_t>(start_alpha - (start_alpha - end_alpha) * (epoch + epoch_progress) / epochs)
 
 
-def train_file_range(Worker worker, WordTable table, path, int64_t start, int64_t end,
+def train_file_range(Worker worker not None, WordTable table not None, path, int64_t start, int64_t end,
                      double start_alpha, double end_alpha, int epoch, int epochs,
                      int64_t total_words, int64_t[::1] shared):
     """Train on the tokens whose first byte lies in [start, end) of `path`, without the GIL.
@@ -373,6 +405,11 @@ def train_file_range(Worker worker, WordTable table, path, int64_t start, int64_
     cdef bint failed = False
     if total_words < 1:
         raise ValueError("total_words must be >= 1")
+    if shared.shape[0] < 2:
+        raise ValueError("shared must hold the word counter and the stop flag")
+    if table.largest_value() >= config.vocab_size:
+        raise ValueError(f"the word table maps a word to row {table.largest_value()}, but the model has "
+                         f"{config.vocab_size} rows: the vocabulary changed without its vectors")
     worker.ensure_capacity(MAX_SENTENCE_LENGTH)
     memset(&reader, 0, sizeof(TokenReader))
     state.loss = 0.0

@@ -15,7 +15,7 @@ cimport cython
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from libc.math cimport INFINITY, log
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
@@ -555,6 +555,14 @@ cdef class PhraseSource:
 # Counting: unigrams and phrase candidates, with gensim's pruning
 # ---------------------------------------------------------------------------------------------
 
+cdef inline double count_product(int64_t a, int64_t b) noexcept:
+    """a * b as a double: exact in int64 (as Python's int product, so scores match the Python
+    scorers to the bit) unless that would overflow, as for two counts above about 3e9."""
+    if a > 0 and b > INT64_MAX // a:
+        return <double>a * <double>b
+    return <double>(a * b)
+
+
 cdef class PhraseCounter(PhraseSource):
     """Counts of unigrams and phrase candidates over a corpus, and the scores they give.
 
@@ -733,7 +741,7 @@ cdef class PhraseCounter(PhraseSource):
         self.count_array, self.connector_array = counts, connectors
         self.counts, self.is_connector = counts, connectors
 
-    def merge(self, PhraseCounter other):
+    def merge(self, PhraseCounter other not None):
         """Add the counts of ``other`` (same connector words) to these."""
         cdef Py_ssize_t n_other = len(other.words), i
         cdef int64_t entry, j, length
@@ -795,7 +803,7 @@ cdef class PhraseCounter(PhraseSource):
             # The same operations in the same order as the Python scorers: equal to the bit.
             n_words = <double>(self.total_words if self.scorer_kind == WORD2PHRASE
                                else self.n_unigrams + self.table.size())
-            out[0] = <double>(ab - self.min_count) / <double>(a * b) * n_words
+            out[0] = <double>(ab - self.min_count) / count_product(a, b) * n_words
         elif self.scorer_kind == NPMI:
             if ab < self.min_count:
                 out[0] = -INFINITY
