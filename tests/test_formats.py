@@ -191,3 +191,31 @@ def test_gensim_reads_ours_and_we_read_gensims(tmp_path, binary, suffix):
     assert_same_vectors(kv, from_theirs)
     if not binary and not suffix:
         assert ours.read_bytes() == theirs.read_bytes()  # the same text, byte for byte
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_unicode_spaces_inside_keys_are_kept(tmp_path, binary):
+    # Only ASCII whitespace separates fields (as in the C tool and the corpus-file reader);
+    # a no-break or ideographic space is part of the word.
+    kv = KeyedVectors(2)
+    kv.add_vectors(["New\u00a0York", "東京\u3000都", "a\u2009b"], np.eye(3, 2, dtype=np.float32))
+    kv.save_word2vec_format(tmp_path / "v", binary=binary)
+    loaded = KeyedVectors.load_word2vec_format(tmp_path / "v", binary=binary)
+    assert loaded.index_to_key == kv.index_to_key
+    np.testing.assert_array_equal(loaded.vectors, kv.vectors)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_keys_with_invalid_utf8_from_a_corpus_file_are_written_as_their_bytes(tmp_path, binary):
+    key = b"caf\xe9".decode("utf-8", "surrogateescape")  # as the corpus-file reader keeps it
+    kv = KeyedVectors(2)
+    kv.add_vectors([key, "ok"], [[1.0, 2.0], [3.0, 4.0]], extras={"count": [2, 1]})
+    kv.save_word2vec_format(tmp_path / "v", fvocab=tmp_path / "vocab", binary=binary)
+    assert b"caf\xe9 " in (tmp_path / "v").read_bytes() and b"caf\xe9 " in (tmp_path / "vocab").read_bytes()
+    with pytest.raises(ValueError, match="surrogateescape"):
+        KeyedVectors.load_word2vec_format(tmp_path / "v", binary=binary)
+    loaded = KeyedVectors.load_word2vec_format(tmp_path / "v", binary=binary, unicode_errors="surrogateescape")
+    assert loaded.index_to_key == [key, "ok"]
+    kv.add_vectors(["\ud800"], [[5.0, 6.0]], extras={"count": [1]})  # a lone surrogate no bytes stand for
+    with pytest.raises(ValueError, match="cannot be written as UTF-8"):
+        kv.save_word2vec_format(tmp_path / "w", binary=binary)

@@ -222,3 +222,20 @@ def test_deepcopy_and_empty_inputs(kv):
         kv.n_similarity([], ["k1"])
     with pytest.raises(KeyError):
         kv.most_similar("not-a-key")
+
+
+def test_nan_vectors_rank_last_instead_of_first():
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b", "c", "bad"], [[1, 0], [0.9, 0.1], [0, 1], [np.nan, 0]])
+    assert [key for key, _ in kv.most_similar("a", topn=2)] == ["b", "c"]
+    assert [key for key, _ in kv.most_similar_batch(["a"], topn=2)[0]] == ["b", "c"]
+
+
+def test_query_vectors_of_the_wrong_size_are_refused(kv):
+    for bad in (np.array([0.3]), np.ones(kv.vector_size + 1), np.ones((2, kv.vector_size))):
+        with pytest.raises(ValueError, match=f"shape \\({kv.vector_size},\\)"):
+            kv.similar_by_vector(bad)
+    with pytest.raises(ValueError, match="shape"):
+        kv.distances(np.array([0.3]))
+    with pytest.raises(ValueError, match="shape"):
+        kv.most_similar_batch([np.array([0.3])])

@@ -393,3 +393,37 @@ def test_a_new_parameter_is_saved_without_touching_the_format(tmp_path, sentence
     loaded = TunedWord2Vec.load(tmp_path / "tuned.w2v")
     assert type(loaded) is TunedWord2Vec
     assert (loaded.smoothing, loaded.window, loaded.vector_size) == (0.125, 2, 8)
+
+
+def test_a_model_trained_on_invalid_utf8_saves_and_loads_in_every_format(tmp_path):
+    # The corpus-file reader keeps undecodable bytes as surrogateescape characters; every
+    # writer must put those bytes back instead of failing after the whole training run.
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(b"caf\xe9 ok ok fine\n" * 10)
+    model = Word2Vec(corpus_file=corpus, min_count=1, vector_size=8, workers=1, epochs=1)
+    key = b"caf\xe9".decode("utf-8", "surrogateescape")
+    assert key in model.wv
+    model.save(tmp_path / "m.w2v")
+    assert Word2Vec.load(tmp_path / "m.w2v").wv.index_to_key == model.wv.index_to_key
+    model.wv.save(tmp_path / "kv.w2v")
+    assert KeyedVectors.load(tmp_path / "kv.w2v", mmap="r").index_to_key == model.wv.index_to_key
+    for binary in (False, True):
+        model.wv.save_word2vec_format(tmp_path / "v", binary=binary)
+        loaded = KeyedVectors.load_word2vec_format(tmp_path / "v", binary=binary, unicode_errors="surrogateescape")
+        assert set(loaded.index_to_key) == set(model.wv.index_to_key)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    # Not mkstemp's 0600: a service running as another user must be able to read the model.
+    umask = os.umask(0o022)
+    try:
+        kv = small_kv()
+        kv.save(tmp_path / "kv.w2v")
+        KeyedVectors(3).save_word2vec_format(tmp_path / "kv.txt")
+        os.chmod(tmp_path / "kv.w2v", 0o600)
+        kv.save(tmp_path / "kv.w2v")  # replacing a file gives the new file the usual mode too
+    finally:
+        os.umask(umask)
+    for name in ("kv.w2v", "kv.txt"):
+        assert os.stat(tmp_path / name).st_mode & 0o777 == 0o644, name

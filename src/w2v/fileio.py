@@ -7,7 +7,7 @@ import contextlib
 import gzip
 import lzma
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from typing import IO, BinaryIO, Union
 
@@ -61,7 +61,7 @@ def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(path), dir=directory)
+    descriptor, temporary = _create_temporary(directory, os.path.basename(path))
     try:
         with os.fdopen(descriptor, "wb") as raw:
             opener = _OPENERS.get(os.path.splitext(path)[1].lower()) if compress else None
@@ -77,3 +77,34 @@ def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    _sync_directory(directory)
+
+
+def _create_temporary(directory: str, name: str) -> tuple[int, str]:
+    """Create a new, empty file next to ``name`` and open it for writing.
+
+    Unlike ``tempfile.mkstemp`` (always mode 0600), the file gets the mode any new file
+    gets (0666 less the umask), so a saved model is as readable as one written with
+    ``open()``: a service running as another user can load it.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        temporary = os.path.join(directory, f".tmp-{secrets.token_hex(6)}-{name}")
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file in {directory!r}")
+
+
+def _sync_directory(directory: str) -> None:
+    """Flush the rename to disk too (POSIX); Windows has no directory handles to sync."""
+    if os.name != "posix":
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    except OSError:  # some file systems cannot sync a directory; the data itself is synced
+        pass
+    finally:
+        os.close(descriptor)

@@ -10,13 +10,16 @@ Both start with a header line ``"<count> <dimension>\\n"``. Then, per key:
   layout; gensim omits the newline, and readers skip a newline before a key).
 
 A ``.gz`` or ``.bz2`` (or ``.xz``) suffix compresses or decompresses on the fly. Keys are
-UTF-8 (``encoding``); a key may not contain whitespace, which the formats use as separator.
+UTF-8 (``encoding``); a key may not contain ASCII whitespace, which the formats use as
+separator. Keys holding invalid UTF-8 from a corpus file (kept as ``surrogateescape``
+characters) are written as their original bytes; read them back with
+``unicode_errors="surrogateescape"``.
 
 Reading is chunked and vectorised: binary records are located with ``bytes.find`` and the
 floats taken with ``np.frombuffer``; text numbers are parsed by NumPy's C parser, a block of
 lines at a time. A truncated or malformed file raises ``ValueError`` naming the line (text)
 or byte offset (binary): never a crash, never a silently shorter model. Invalid UTF-8 in a
-key raises unless ``unicode_errors`` is ``"replace"`` or ``"ignore"`` (the C tool cuts long
+key raises unless ``unicode_errors`` is ``"replace"``, ``"ignore"`` or ``"surrogateescape"`` (the C tool cuts long
 words at a byte count, which can split a character).
 """
 
@@ -48,7 +51,9 @@ PathLike = Union[str, "os.PathLike[str]"]
 CHUNK_BYTES = 1 << 20
 #: Lines written per write() call.
 WRITE_LINES = 1024
-_WHITESPACE = re.compile(r"\s")
+#: What the C tool and the readers split on. Other Unicode spaces (U+00A0, U+3000, ...) can
+#: be inside a key: the corpus-file reader splits on ASCII whitespace only, as the C tool does.
+_WHITESPACE = re.compile(r"[ \t\n\r\x0b\x0c]")
 
 
 # ---------------------------------------------------------------------- writing
@@ -66,7 +71,24 @@ def _checked_keys(kv: "KeyedVectors", order: np.ndarray, prefix: str) -> list[st
         if not key or _WHITESPACE.search(key):
             raise ValueError(f"key {key!r} is empty or contains whitespace, which the word2vec format "
                              "uses as a separator; rename it or use the native format (kv.save)")
+    _check_encodable(keys)
     return keys
+
+
+def _encode_key(key: str) -> bytes:
+    """UTF-8, with the raw bytes of invalid UTF-8 read from a corpus file restored (surrogateescape)."""
+    return key.encode("utf-8", "surrogateescape")
+
+
+def _check_encodable(keys: list[str]) -> None:
+    try:
+        "".join(keys).encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        for key in keys:
+            try:
+                _encode_key(key)
+            except UnicodeEncodeError as error:
+                raise ValueError(f"key {key!r} cannot be written as UTF-8 ({error.reason})") from None
 
 
 def _text_lines(keys: list[str], vectors: np.ndarray, order: np.ndarray) -> Iterator[bytes]:
@@ -74,14 +96,15 @@ def _text_lines(keys: list[str], vectors: np.ndarray, order: np.ndarray) -> Iter
         rows = order[start:start + WRITE_LINES]
         # str() of a NumPy float32 is the shortest decimal that reads back exactly (gensim's output).
         yield "".join(f"{key} {' '.join(map(str, vector))}\n"
-                      for key, vector in zip(keys[start:start + WRITE_LINES], vectors[rows])).encode("utf-8")
+                      for key, vector in zip(keys[start:start + WRITE_LINES], vectors[rows])).encode(
+                          "utf-8", "surrogateescape")
 
 
 def _binary_records(keys: list[str], vectors: np.ndarray, order: np.ndarray) -> Iterator[bytes]:
     little = vectors.astype("<f4", copy=False)
     for start in range(0, len(keys), WRITE_LINES):
         rows = order[start:start + WRITE_LINES]
-        yield b"".join(key.encode("utf-8") + b" " + vector.tobytes() + b"\n"
+        yield b"".join(_encode_key(key) + b" " + vector.tobytes() + b"\n"
                        for key, vector in zip(keys[start:start + WRITE_LINES], little[rows]))
 
 
@@ -220,7 +243,8 @@ def _decode_all(words: list[bytes], encoding: str, unicode_errors: str, source: 
             word.decode(encoding, errors=unicode_errors)
         except UnicodeDecodeError as error:
             raise source.error(f"{where(i)}: key {word[:80]!r} is not valid {encoding} ({error.reason}); pass "
-                               "unicode_errors='replace' or 'ignore' to load it anyway") from None
+                               "unicode_errors='replace' or 'ignore' to load it anyway, or 'surrogateescape' "
+                               "to keep its bytes") from None
     raise AssertionError("unreachable")
 
 
@@ -379,8 +403,9 @@ def write_counts(fvocab: PathLike, keys: list[str], counts: list[int]) -> None:
     >>> read_counts(path)
     {'the': 5, 'cat': 2}
     """
+    _check_encodable(keys)
     with atomic_write(fvocab) as out:
-        out.write("".join(f"{key} {count}\n" for key, count in zip(keys, counts)).encode("utf-8"))
+        out.write("".join(f"{key} {count}\n" for key, count in zip(keys, counts)).encode("utf-8", "surrogateescape"))
 
 
 def read_counts(fvocab: PathLike, unicode_errors: str = "strict") -> dict[str, int]:

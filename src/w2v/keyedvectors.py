@@ -61,11 +61,17 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     >>> top_k(np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]), 2)
     array([[0, 2],
            [1, 2]])
+    >>> top_k(np.array([0.1, np.nan, 0.5]), 2)
+    array([2, 0])
     """
     n = scores.shape[-1]
     k = min(int(k), n)
     if k <= 0:
         return np.empty(scores.shape[:-1] + (0,), dtype=np.intp)
+    if np.isnan(scores).any():
+        # NumPy orders NaN above every number: a NaN vector (e.g. loaded from a text file)
+        # would take the best places. It ranks last instead, as in gensim.
+        scores = np.where(np.isnan(scores), -np.inf, scores)
     if k < n:
         candidates = np.argpartition(scores, n - k, axis=-1)[..., n - k:]  # no negated copy
     else:
@@ -154,10 +160,8 @@ class KeyedVectors:
             if self._pending_keys is None:
                 return
             text, count = self._pending_keys
-            try:
-                keys = text.decode("utf-8").split("\n") if count else []
-            except UnicodeDecodeError as error:
-                raise ValueError(f"the stored key list is damaged: {error}") from None
+            # Invalid UTF-8 (bytes of a corpus file kept by surrogateescape) comes back as it went in.
+            keys = text.decode("utf-8", "surrogateescape").split("\n") if count else []
             key_to_index = dict(zip(keys, range(len(keys))))
             if len(keys) != count or len(key_to_index) != count:
                 raise ValueError(f"the stored key list is damaged: {len(keys)} keys ({len(key_to_index)} "
@@ -566,7 +570,7 @@ class KeyedVectors:
         if isinstance(word_or_vector, _KEY_TYPES):
             query = self.get_vector(word_or_vector, norm=True)
         else:
-            query = _unit(np.asarray(word_or_vector))
+            query = _unit(self._query_vector(word_or_vector))
         if len(other_words):
             rows = [self.get_index(key) for key in other_words]
             return 1 - (self.vectors[rows] @ query) * self._inverse_norms()[rows]
@@ -674,7 +678,7 @@ class KeyedVectors:
         total = 0.0
         for key, weight in zip(keys, weights):
             if isinstance(key, np.ndarray):
-                vector = key
+                vector = self._query_vector(key)
             elif self.has_index_for(key):
                 vector = self.get_vector(key, norm=pre_normalize)
             elif not ignore_missing:
@@ -688,6 +692,13 @@ class KeyedVectors:
         if post_normalize:
             mean = _unit(mean)
         return mean.astype(self.vectors.dtype)
+
+    def _query_vector(self, vector: Any) -> np.ndarray:
+        """A vector given in a query, as float64, checked to have this model's size."""
+        array = np.asarray(vector, dtype=np.float64)
+        if array.shape != (self.vector_size,):
+            raise ValueError(f"a query vector must have shape ({self.vector_size},), got {array.shape}")
+        return array
 
     def _weighted_terms(self, positive: Any, negative: Any) -> tuple[list, np.ndarray]:
         """gensim's query convention: keys/vectors, or (key, weight) pairs; negatives weigh -1."""
@@ -866,7 +877,7 @@ class KeyedVectors:
                 own_rows[i] = self.get_index(query)
                 matrix[i] = self.get_vector(query, norm=True)
             else:
-                matrix[i] = _unit(np.asarray(query, dtype=np.float64))
+                matrix[i] = _unit(self._query_vector(query))
         limit = self._limit(restrict_vocab)
         inverse = self._inverse_norms()[:limit]
         block = max(1, BLOCK_ELEMENTS // max(limit, 1))

@@ -336,7 +336,12 @@ def _keys_text(keys: list[str]) -> bytes:
             raise TypeError(f"only str keys can be saved, got {key!r}")
         if "\n" in key:
             raise ValueError(f"key {key!r} contains a newline, which the key list cannot store")
-    return "\n".join(keys).encode("utf-8")
+    try:
+        # Invalid UTF-8 read from a corpus file is kept as surrogateescape characters: store its bytes.
+        return "\n".join(keys).encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as error:
+        bad = "\n".join(keys)[error.start:error.end]
+        raise ValueError(f"a key holds {bad!r}, which cannot be written as UTF-8 ({error.reason})") from None
 
 
 def keyed_vectors_members(kv: "KeyedVectors", prefix: str = "wv/") -> tuple[dict, dict, dict]:
