@@ -280,6 +280,11 @@ def test_bad_parameters_are_rejected(params, match):
         Word2Vec(**params)
 
 
+def test_a_vocabulary_pruned_to_nothing_is_a_clear_error():
+    with pytest.raises(ValueError, match="max_vocab_size=1 pruned every word"):
+        Word2Vec([["a", "b"], ["c", "d"]], max_vocab_size=1, min_count=1)
+
+
 def test_unknown_words_raise_key_error_naming_the_word(sentences):
     model = Word2Vec(sentences, vector_size=8, min_count=1, epochs=1)
     with pytest.raises(KeyError, match="nonexistent"):

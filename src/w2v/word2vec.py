@@ -387,6 +387,9 @@ class Word2Vec:
         if update:
             self._add_words(words, counts, raw_counts)
         else:
+            if not raw_counts:
+                raise ValueError(f"max_vocab_size={self.max_vocab_size} pruned every word while scanning "
+                                 "the corpus: raise max_vocab_size (or leave it None)")
             if not words:
                 most = max(raw_counts.items(), key=lambda item: item[1])
                 raise ValueError(
