@@ -72,8 +72,12 @@ def test_vocabulary_scan_counts_bytes_exactly(awkward_file):
 def test_training_reads_every_token_once_per_epoch(awkward_file, workers, range_bytes, monkeypatch):
     if range_bytes:  # cut the small file into many ranges that the threads take in turn
         monkeypatch.setattr(training, "MIN_RANGE_BYTES", range_bytes)
-        assert len(training.file_ranges(awkward_file.stat().st_size, workers)) - 1 == \
-            (1 if workers == 1 else workers * training.RANGES_PER_WORKER)
+        size = awkward_file.stat().st_size
+        bounds = training.file_ranges(size, workers)
+        assert bounds[0] == 0 and bounds[-1] == size and all(np.diff(bounds) > 0)
+        assert len(bounds) - 1 == 1 if workers == 1 else len(bounds) - 1 > 2 * workers
+        sizes = np.diff(bounds)
+        assert workers == 1 or (sizes[0] >= sizes[-1] and sizes[-1] <= max(range_bytes, 1))
     model = Word2Vec(min_count=1, sample=0, workers=workers, vector_size=8)
     model.build_vocab(corpus_file=awkward_file)
     effective, raw = model.train(corpus_file=awkward_file, total_words=model.corpus_total_words, epochs=3)

@@ -29,11 +29,12 @@ import numpy as np
 
 from w2v import _batchqueue, _core, _corpusfile, _vocab
 
-#: corpus_file epochs are cut into this many byte ranges per worker thread (fewer for small
-#: files); threads take the next free range when they finish one, so a thread slowed down
-#: by the machine does not leave the others idle at the end of the epoch.
-RANGES_PER_WORKER = 16
-MIN_RANGE_BYTES = 1 << 20
+#: corpus_file epochs are cut into byte ranges that threads take in turn, each range
+#: 1/GUIDED_SHARE of what is left per worker (guided scheduling): big ranges first, then
+#: ever smaller ones down to MIN_RANGE_BYTES, so the threads finish within a small range of
+#: each other however fast each one runs.
+GUIDED_SHARE = 4
+MIN_RANGE_BYTES = 1 << 18
 
 #: Output matrices keep each row on whole cache lines of this many bytes.
 CACHE_LINE_BYTES = 64
@@ -357,18 +358,24 @@ def train_epoch_file(
 def file_ranges(size: int, n_workers: int) -> list[int]:
     """Byte offsets cutting a file of ``size`` bytes into ranges for ``n_workers`` threads.
 
-    One range per thread for a single thread or a small file, else up to RANGES_PER_WORKER
-    per thread of at least MIN_RANGE_BYTES each. Every token is trained exactly once however
+    One range for a single thread. Otherwise guided scheduling: each range is
+    ``1 / (GUIDED_SHARE * n_workers)`` of the bytes still unassigned, but at least
+    MIN_RANGE_BYTES, so the first ranges are big (few of them) and the last ones small (the
+    last thread to finish waits for little). Every token is trained exactly once however
     the file is cut (a token belongs to the range holding its first byte).
 
     Examples
     --------
     >>> file_ranges(100, 2)
-    [0, 50, 100]
-    >>> len(file_ranges(64 << 20, 2)) - 1
-    32
+    [0, 100]
+    >>> bounds = file_ranges(64 << 20, 2)
+    >>> len(bounds) - 1, bounds[1] - bounds[0] == (64 << 20) // 8, bounds[-1] - bounds[-2] <= MIN_RANGE_BYTES
+    (34, True, True)
     """
     if n_workers == 1:
         return [0, size]
-    n = max(n_workers, min(n_workers * RANGES_PER_WORKER, size // MIN_RANGE_BYTES))
-    return [size * i // n for i in range(n + 1)]
+    bounds = [0]
+    while bounds[-1] < size:
+        remaining = size - bounds[-1]
+        bounds.append(bounds[-1] + min(remaining, max(MIN_RANGE_BYTES, remaining // (GUIDED_SHARE * n_workers))))
+    return bounds if size else [0, 0]
