@@ -34,6 +34,30 @@ def open_binary(path: PathLike) -> BinaryIO:
     return opener(path, "rb")
 
 
+def encode_utf8(text: str) -> bytes:
+    """``text`` as UTF-8, invalid UTF-8 read from a corpus file restored to its bytes.
+
+    The corpus readers keep undecodable bytes as ``surrogateescape`` characters; writing
+    them back gives the file the bytes it came from. A surrogate no byte stands for (made in
+    Python, not read) raises ValueError naming it.
+
+    Examples
+    --------
+    >>> encode_utf8(b"caf\\xe9".decode("utf-8", "surrogateescape"))
+    b'caf\\xe9'
+    >>> encode_utf8("a\\ud800b")
+    Traceback (most recent call last):
+    ...
+    ValueError: '\\ud800' in 'a\\ud800b' cannot be written as UTF-8 (surrogates not allowed)
+    """
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as error:
+        context = text[max(error.start - 40, 0):error.end + 40]
+        raise ValueError(f"{text[error.start:error.end]!r} in {context!r} cannot be written as UTF-8 "
+                         f"({error.reason})") from None
+
+
 @contextlib.contextmanager
 def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
     """Write ``path`` all or nothing: a crash or an exception leaves any old file intact.

@@ -37,7 +37,7 @@ from typing import IO, TYPE_CHECKING, Union
 
 import numpy as np
 
-from w2v.fileio import atomic_write, open_binary
+from w2v.fileio import atomic_write, encode_utf8, open_binary
 
 if TYPE_CHECKING:
     from w2v.keyedvectors import KeyedVectors
@@ -71,24 +71,8 @@ def _checked_keys(kv: "KeyedVectors", order: np.ndarray, prefix: str) -> list[st
         if not key or _WHITESPACE.search(key):
             raise ValueError(f"key {key!r} is empty or contains whitespace, which the word2vec format "
                              "uses as a separator; rename it or use the native format (kv.save)")
-    _check_encodable(keys)
+    encode_utf8("\n".join(keys))  # a key no bytes stand for is refused before any file is opened
     return keys
-
-
-def _encode_key(key: str) -> bytes:
-    """UTF-8, with the raw bytes of invalid UTF-8 read from a corpus file restored (surrogateescape)."""
-    return key.encode("utf-8", "surrogateescape")
-
-
-def _check_encodable(keys: list[str]) -> None:
-    try:
-        "".join(keys).encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        for key in keys:
-            try:
-                _encode_key(key)
-            except UnicodeEncodeError as error:
-                raise ValueError(f"key {key!r} cannot be written as UTF-8 ({error.reason})") from None
 
 
 def _text_lines(keys: list[str], vectors: np.ndarray, order: np.ndarray) -> Iterator[bytes]:
@@ -104,7 +88,7 @@ def _binary_records(keys: list[str], vectors: np.ndarray, order: np.ndarray) -> 
     little = vectors.astype("<f4", copy=False)
     for start in range(0, len(keys), WRITE_LINES):
         rows = order[start:start + WRITE_LINES]
-        yield b"".join(_encode_key(key) + b" " + vector.tobytes() + b"\n"
+        yield b"".join(key.encode("utf-8", "surrogateescape") + b" " + vector.tobytes() + b"\n"
                        for key, vector in zip(keys[start:start + WRITE_LINES], little[rows]))
 
 
@@ -403,9 +387,9 @@ def write_counts(fvocab: PathLike, keys: list[str], counts: list[int]) -> None:
     >>> read_counts(path)
     {'the': 5, 'cat': 2}
     """
-    _check_encodable(keys)
+    data = encode_utf8("".join(f"{key} {count}\n" for key, count in zip(keys, counts)))
     with atomic_write(fvocab) as out:
-        out.write("".join(f"{key} {count}\n" for key, count in zip(keys, counts)).encode("utf-8", "surrogateescape"))
+        out.write(data)
 
 
 def read_counts(fvocab: PathLike, unicode_errors: str = "strict") -> dict[str, int]:

@@ -40,7 +40,7 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 from w2v._version import __version__
-from w2v.fileio import atomic_write
+from w2v.fileio import atomic_write, encode_utf8
 
 if TYPE_CHECKING:
     from w2v.keyedvectors import KeyedVectors
@@ -336,12 +336,7 @@ def _keys_text(keys: list[str]) -> bytes:
             raise TypeError(f"only str keys can be saved, got {key!r}")
         if "\n" in key:
             raise ValueError(f"key {key!r} contains a newline, which the key list cannot store")
-    try:
-        # Invalid UTF-8 read from a corpus file is kept as surrogateescape characters: store its bytes.
-        return "\n".join(keys).encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError as error:
-        bad = "\n".join(keys)[error.start:error.end]
-        raise ValueError(f"a key holds {bad!r}, which cannot be written as UTF-8 ({error.reason})") from None
+    return encode_utf8("\n".join(keys))
 
 
 def keyed_vectors_members(kv: "KeyedVectors", prefix: str = "wv/") -> tuple[dict, dict, dict]:
