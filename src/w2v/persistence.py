@@ -118,12 +118,17 @@ def _row_blocks(array: np.ndarray) -> Iterator[np.ndarray]:
         if array.size:
             yield np.ascontiguousarray(array)
         return
-    rows = max(1, BLOCK_BYTES // max(array[0].nbytes, 1))
-    buffer = np.empty((min(rows, len(array)),) + array.shape[1:], dtype=array.dtype)
-    for start in range(0, len(array), rows):
+    buffer = _block_buffer(array.shape, array.dtype)
+    for start in range(0, len(array), len(buffer)):
         block = buffer[:len(array) - start]
         block[...] = array[start:start + len(block)]
         yield block
+
+
+def _block_buffer(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A buffer of whole rows of an array of ``shape``: at most BLOCK_BYTES, at least one row."""
+    row_bytes = max(math.prod(shape[1:]) * dtype.itemsize, 1)
+    return np.empty((max(1, min(shape[0], BLOCK_BYTES // row_bytes)),) + tuple(shape[1:]), dtype=dtype)
 
 
 def write_archive(path: PathLike, manifest: dict, texts: dict[str, bytes], arrays: dict[str, np.ndarray]) -> None:
@@ -307,10 +312,8 @@ def _blocks_to_fill(array: np.ndarray, dtype: np.dtype) -> Iterator[np.ndarray]:
         if array.size:
             yield array.reshape(-1)
         return
-    row_bytes = max(math.prod(array.shape[1:]) * dtype.itemsize, 1)
-    rows = max(1, BLOCK_BYTES // row_bytes)
-    buffer = np.empty((min(rows, len(array)),) + array.shape[1:], dtype=dtype)
-    for start in range(0, len(array), rows):
+    buffer = _block_buffer(array.shape, dtype)
+    for start in range(0, len(array), len(buffer)):
         block = buffer[:len(array) - start]
         yield block.reshape(-1)
         array[start:start + len(block)] = block
