@@ -128,14 +128,28 @@ def prepare_corpora(shared: str, cache: str, names: list[str]) -> dict[str, str]
     return paths
 
 
-def median_run(spec: dict, repeats: int) -> dict:
-    runs = [run_child(spec) for _ in range(repeats)]
+def summarise(runs: list[dict]) -> dict:
+    """One variant's repeated runs as their median time, with every time kept in run order."""
     best = dict(runs[0])
     best["seconds"] = statistics.median(r["seconds"] for r in runs)
     best["runs"] = [round(r["seconds"], 2) for r in runs]
     best["max_rss_mb"] = max(r["max_rss_mb"] for r in runs)
     best["words_per_second"] = best["raw_words"] / best["seconds"]
     return best
+
+
+def paired_speedups(results: dict) -> dict[str, list[float]]:
+    """For each "X (1 worker)" entry: X's speed-up over it, round by round.
+
+    Both were timed in the same round, minutes apart at most, so each ratio is free of the
+    machine's slower drift; their median is the scaling figure to quote.
+    """
+    speedups = {}
+    for name, single in results.items():
+        variant = name.removesuffix(" (1 worker)")
+        if variant != name and variant in results:
+            speedups[variant] = [round(one / many, 3) for one, many in zip(single["runs"], results[variant]["runs"])]
+    return speedups
 
 
 def print_speed_table(title: str, results: dict) -> None:
@@ -149,6 +163,9 @@ def print_speed_table(title: str, results: dict) -> None:
     for variant, r in results.items():
         print(f"| {variant} | {r['workers']} | {r['seconds']:.1f} | {r['words_per_second']:,.0f} | "
               f"{gensim_best / r['seconds']:.2f}x | {exact / r['seconds']:.2f}x | {r['max_rss_mb']:.0f} | {r['runs']} |")
+    for variant, ratios in paired_speedups(results).items():
+        print(f"\n{variant}, {results[variant]['workers']} workers against 1, paired by round: "
+              f"{', '.join(f'{x:.2f}' for x in ratios)}; median **{statistics.median(ratios):.2f}x**")
 
 
 def main() -> None:
@@ -209,16 +226,20 @@ def settings_grid(args: argparse.Namespace, mode: str) -> list[tuple[int, int, i
 
 
 def speed_section(args: argparse.Namespace, base: dict, mode: str, path: str) -> dict:
-    """Median timings of every variant (and 1-worker w2v with --scaling) for one setting."""
-    results = {}
-    for variant in args.variants.split(","):
-        spec = dict(base, variant=variant, mode=mode, corpus=path, workers=args.workers)
-        results[variant] = dict(median_run(spec, args.repeats), workers=args.workers)
+    """Median timings of every variant (and 1-worker w2v with --scaling) for one setting.
+
+    The repeats run in rounds, every variant once per round, so that the shared machine's
+    drift (its single-thread speed moved 10 % within an hour) falls on all variants alike
+    instead of on whichever ran last; the 1-worker runs are paired with their round's.
+    """
+    specs = {variant: dict(base, variant=variant, mode=mode, corpus=path, workers=args.workers)
+             for variant in args.variants.split(",")}
     if args.scaling:
         for variant in args.scaling_variants.split(","):
-            spec = dict(base, variant=variant, mode=mode, corpus=path, workers=1)
-            results[f"{variant} (1 worker)"] = dict(median_run(spec, args.repeats), workers=1)
-    return results
+            specs[f"{variant} (1 worker)"] = dict(base, variant=variant, mode=mode, corpus=path, workers=1)
+    rounds = [{name: run_child(spec) for name, spec in specs.items()} for _ in range(args.repeats)]
+    return {name: dict(summarise([round_[name] for round_ in rounds]), workers=spec["workers"])
+            for name, spec in specs.items()}
 
 
 def accuracy_section(args: argparse.Namespace, corpus: str) -> dict:
