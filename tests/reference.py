@@ -43,26 +43,24 @@ class ReferenceModel:
         self.compute_loss = compute_loss
         self.shared_negatives = shared_negatives
         self.loss = 0.0
-        self.out_of_range = 0  # terms with |f| >= MAX_EXP (clamped or skipped)
+        self.out_of_range = 0  # terms with |f| >= MAX_EXP (their update is skipped)
 
     def sigmoid(self, f: np.float32) -> np.float32:
         return self.table[int((f + np.float32(MAX_EXP)) * self.scale)]
 
-    def gradient(self, f, label, alpha, clamp):
-        """g = (label - sigmoid(f)) * alpha; out-of-range f is clamped or gives 0 (skip)."""
+    def gradient(self, f, label, alpha):
+        """g = (label - sigmoid(f)) * alpha; out-of-range f gives 0 (the update is skipped)."""
         f = np.float32(f)
         if self.compute_loss:
             self.loss += np.logaddexp(0.0, (1.0 - 2.0 * label) * float(f))
         if f >= MAX_EXP or f <= -MAX_EXP:
             self.out_of_range += 1
-            if not clamp:
-                return np.float32(0)
-            return np.float32((label - (1.0 if f > 0 else 0.0)) * alpha)
+            return np.float32(0)
         return np.float32((np.float32(label) - self.sigmoid(f)) * alpha)
 
-    def output_update(self, v, u, label, alpha, neu1e, clamp):
+    def output_update(self, v, u, label, alpha, neu1e):
         """One (input, output, label) term; updates u and neu1e in place."""
-        g = self.gradient(np.dot(v.astype(np.float64), u.astype(np.float64)), label, alpha, clamp)
+        g = self.gradient(np.dot(v.astype(np.float64), u.astype(np.float64)), label, alpha)
         if g == 0:
             return
         neu1e += g * u
@@ -94,13 +92,13 @@ class ReferenceModel:
         if self.hs:
             points, codes, offsets = self.huffman
             for p in range(offsets[word], offsets[word + 1]):
-                self.output_update(v, self.syn1[points[p]], 1.0 - codes[p], alpha, neu1e, clamp=False)
+                self.output_update(v, self.syn1[points[p]], 1.0 - codes[p], alpha, neu1e)
         if self.negative and negative:
             noise = [self.draw_noise() for _ in range(self.negative)]
-            self.output_update(v, self.syn1neg[word], 1.0, alpha, neu1e, clamp=True)
+            self.output_update(v, self.syn1neg[word], 1.0, alpha, neu1e)
             for target in noise:
                 if target != word:
-                    self.output_update(v, self.syn1neg[target], 0.0, alpha, neu1e, clamp=True)
+                    self.output_update(v, self.syn1neg[target], 0.0, alpha, neu1e)
         return neu1e
 
     def window_update(self, contexts, word, alpha):
@@ -113,7 +111,7 @@ class ReferenceModel:
         inputs = self.syn0[contexts].astype(np.float64)
         outputs = self.syn1neg[targets].astype(np.float64)
         scores = outputs @ inputs.T
-        grads = np.array([[self.gradient(scores[t, b], 1.0 if t == 0 else 0.0, alpha, clamp=True)
+        grads = np.array([[self.gradient(scores[t, b], 1.0 if t == 0 else 0.0, alpha)
                            for b in range(len(contexts))] for t in range(len(targets))], dtype=np.float64)
         input_grads = (grads.T @ outputs).astype(np.float32)
         output_grads = (grads @ inputs).astype(np.float32)

@@ -8,9 +8,10 @@ batch of sentences (int32 word indices) for one thread; the Python driver runs o
 
 Numerics (where they differ from the references, on purpose)
 -------------------------------------------------------------
-* Negative sampling clamps out-of-range scores like the C tool: for f >= 6 the gradient is
-  (label - 1) * alpha, for f <= -6 it is label * alpha. gensim skips those updates instead.
-  Hierarchical softmax skips them, as both references do.
+* Out-of-range scores (|f| >= 6) skip the update, in negative sampling as in gensim and in
+  hierarchical softmax as in both references. The C tool clamps them in negative sampling
+  instead (g = (label - 1) * alpha for f >= 6, label * alpha for f <= -6); measured on the
+  dev corpus, clamping cost CBOW 0.3 analogy points (bench/results/accuracy.md).
 * The sigmoid table has 1000 entries over [-6, 6] and is indexed with the exact scale
   1000 / 12 (the C tool's integer arithmetic uses 83 and never reaches the last entries).
 * Noise words are drawn with an alias table (O(1) per draw, exact distribution) instead of
@@ -122,31 +123,28 @@ cdef inline int32_t next_noise_word(const ModelConfig *model, WorkerState *worke
 
 
 cdef inline real_t gradient(const ModelConfig *model, WorkerState *worker, real_t f, real_t label,
-                            real_t alpha, bint clamp) noexcept nogil:
+                            real_t alpha) noexcept nogil:
     """g = (label - sigmoid(f)) * alpha for the score f of one output term, and its loss.
 
-    Out-of-range scores are clamped (negative sampling, as the C tool) or give 0, i.e. the
-    update is skipped (hierarchical softmax, as both references).
+    Out-of-range scores give 0, i.e. the update is skipped (as gensim; see the module notes).
     """
     if model.compute_loss:
         worker.loss += softplus((1.0 - 2.0 * label) * f)
     if not (-MAX_EXP < f < MAX_EXP):  # written so that a NaN score lands here, never in the table
-        if not clamp:
-            return 0.0
-        return (label - (1.0 if f > 0 else 0.0)) * alpha
+        return 0.0
     return (label - sigmoid(f)) * alpha
 
 
 cdef inline void output_update(const ModelConfig *model, WorkerState *worker,
                                real_t *input_vector, real_t *output_vector,
-                               real_t label, real_t alpha, bint clamp) noexcept nogil:
+                               real_t label, real_t alpha) noexcept nogil:
     """The word2vec update for one (input vector, output vector, label) triple.
 
     f = v.u; g = (label - sigmoid(f)) * alpha; neu1e += g * u; u += g * v.
     """
     cdef int size = model.size
     cdef real_t g = gradient(model, worker, sdot(&size, input_vector, &ONE, output_vector, &ONE),
-                             label, alpha, clamp)
+                             label, alpha)
     if g == 0:
         return
     saxpy(&size, &g, output_vector, &ONE, worker.neu1e, &ONE)
@@ -163,7 +161,7 @@ cdef inline void hs_update(const ModelConfig *model, WorkerState *worker,
     for p in range(start, end):
         output_update(model, worker, input_vector,
                       &model.syn1[<int64_t>model.hs_points[p] * model.output_stride],
-                      1.0 - model.hs_codes[p], alpha, False)
+                      1.0 - model.hs_codes[p], alpha)
 
 
 cdef inline int draw_noise_words(const ModelConfig *model, WorkerState *worker, int32_t word,
@@ -196,10 +194,10 @@ cdef inline void negative_update(const ModelConfig *model, WorkerState *worker,
     cdef int i
     cdef int n_noise = draw_noise_words(model, worker, word, worker.noise_words)
     output_update(model, worker, input_vector, &model.syn1neg[<int64_t>word * model.output_stride],
-                  1.0, alpha, True)
+                  1.0, alpha)
     for i in range(n_noise):
         output_update(model, worker, input_vector,
-                      &model.syn1neg[<int64_t>worker.noise_words[i] * model.output_stride], 0.0, alpha, True)
+                      &model.syn1neg[<int64_t>worker.noise_words[i] * model.output_stride], 0.0, alpha)
 
 
 cdef inline real_t softmax_exponentials(real_t *scores, int n_words, int32_t word,
@@ -360,7 +358,7 @@ cdef void skipgram_shared_negatives(const ModelConfig *model, WorkerState *worke
     for t in range(n_outputs):
         for b in range(n_inputs):
             row = &scores[t * n_inputs + b]
-            row[0] = gradient(model, worker, row[0], 1.0 if t == 0 else 0.0, alpha, True)
+            row[0] = gradient(model, worker, row[0], 1.0 if t == 0 else 0.0, alpha)
     # dX (B x d, row-major) = G^T Y, i.e. dX^T = Y^T G in column-major terms.
     sgemm(NO_TRANSPOSE, TRANSPOSE, &size, &n_inputs, &n_outputs, &ONE_F, outputs, &size,
           scores, &n_inputs, &ZERO_F, worker.batch_input_grads, &size)
