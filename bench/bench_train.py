@@ -138,6 +138,10 @@ def summarise(runs: list[dict]) -> dict:
     return best
 
 
+#: Appended to a variant's name for its --scaling runs with one worker.
+SINGLE_WORKER = " (1 worker)"
+
+
 def paired_speedups(results: dict) -> dict[str, list[float]]:
     """For each "X (1 worker)" entry: X's speed-up over it, round by round.
 
@@ -146,7 +150,7 @@ def paired_speedups(results: dict) -> dict[str, list[float]]:
     """
     speedups = {}
     for name, single in results.items():
-        variant = name.removesuffix(" (1 worker)")
+        variant = name.removesuffix(SINGLE_WORKER)
         if variant != name and variant in results:
             speedups[variant] = [round(one / many, 3) for one, many in zip(single["runs"], results[variant]["runs"])]
     return speedups
@@ -236,7 +240,7 @@ def speed_section(args: argparse.Namespace, base: dict, mode: str, path: str) ->
              for variant in args.variants.split(",")}
     if args.scaling:
         for variant in args.scaling_variants.split(","):
-            specs[f"{variant} (1 worker)"] = dict(base, variant=variant, mode=mode, corpus=path, workers=1)
+            specs[variant + SINGLE_WORKER] = dict(base, variant=variant, mode=mode, corpus=path, workers=1)
     rounds = [{name: run_child(spec) for name, spec in specs.items()} for _ in range(args.repeats)]
     return {name: dict(summarise([round_[name] for round_ in rounds]), workers=spec["workers"])
             for name, spec in specs.items()}

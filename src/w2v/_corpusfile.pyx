@@ -403,12 +403,14 @@ def train_file_range(Worker worker not None, WordTable table not None, path, int
     cdef int64_t *shared_words = &shared[SHARED_WORDS]
     cdef int64_t *stop = &shared[SHARED_STOP]
     cdef bint failed = False
+    cdef int64_t largest_row
     if total_words < 1:
         raise ValueError("total_words must be >= 1")
     if shared.shape[0] < 2:
         raise ValueError("shared must hold the word counter and the stop flag")
-    if table.largest_value() >= config.vocab_size:
-        raise ValueError(f"the word table maps a word to row {table.largest_value()}, but the model has "
+    largest_row = table.largest_value()
+    if largest_row >= config.vocab_size:
+        raise ValueError(f"the word table maps a word to row {largest_row}, but the model has "
                          f"{config.vocab_size} rows: the vocabulary changed without its vectors")
     worker.ensure_capacity(MAX_SENTENCE_LENGTH)
     memset(&reader, 0, sizeof(TokenReader))
