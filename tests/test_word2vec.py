@@ -141,7 +141,14 @@ def test_initial_vectors_depend_on_word_and_seed_only():
     a = _vocab.initial_vectors(["x", "y"], 6, 9)
     b = _vocab.initial_vectors(["y", "x", "z"], 6, 9)
     np.testing.assert_array_equal(a[0], b[1])
-    assert np.all(np.abs(a) < 0.5 / 6)
+
+
+def test_initial_vectors_are_uniform_in_gensims_range():
+    # gensim 4's [-1/d, 1/d), not the C tool's half-width range (see _vocab.initial_vectors).
+    values = _vocab.initial_vectors([f"w{i}" for i in range(200)], 10, 3).ravel() * 10
+    assert values.min() >= -1.0 and values.max() < 1.0
+    assert values.min() < -0.95 and values.max() > 0.95
+    assert abs(values.mean()) < 0.05 and abs(values.std() - 1 / np.sqrt(3)) < 0.02
 
 
 # ------------------------------------------------------------------ callbacks and threads
