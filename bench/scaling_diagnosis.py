@@ -40,27 +40,27 @@ from w2v.training import LearningRateSchedule, ProgressReporter, make_workers, o
 
 
 def private_workers(model: w2v.Word2Vec, n_workers: int) -> list[_core.Worker]:
-    """N workers whose weights are copies of the model's, one copy each (diagnostic only)."""
+    """N workers whose weights are copies of the model's, one copy each (diagnostic only).
+
+    Each copy goes through ``Word2Vec._training_model``, the one place that turns a model
+    into the kernels' configuration: the model holds the copy only while that call runs.
+    """
+    shared = model.wv.vectors, model.syn1neg
     workers = []
-    for i in range(n_workers):
-        own = _core.TrainingModel(
-            model.wv.vectors.copy(), None, output_matrix(len(model.wv), model.vector_size, model.syn1neg),
-            *training_tables(model), sg=model.sg, hs=0, negative=model.negative,
-            cbow_mean=model.cbow_mean, window=model.window, shrink_windows=int(model.shrink_windows),
-            compute_loss=0, shared_negatives=0, softmax=0, syn1softmax=None)
-        # Worker i of the shared run, with the same random streams, on its own weights.
-        workers.append(make_workers(own, n_workers, model.seed, 0)[i])
+    try:
+        for i in range(n_workers):
+            model.wv.vectors = shared[0].copy()
+            model.syn1neg = output_matrix(len(model.wv), model.vector_size, shared[1])
+            # Worker i of the shared run, with the same random streams, on its own weights.
+            workers.append(make_workers(model._training_model(False), n_workers, model.seed, 0)[i])
+    finally:
+        model.wv.vectors, model.syn1neg = shared
     return workers
 
 
-def training_tables(model: w2v.Word2Vec) -> tuple:
-    tables = model._training_tables()
-    return (tables["keep_threshold"], tables["alias_accept"], tables["alias_other"], None, None, None)
-
-
-def timed_epoch(model: w2v.Word2Vec, path: str, workers: list[_core.Worker]) -> float:
+def timed_epoch(model: w2v.Word2Vec, path: str, table: _corpusfile.WordTable,
+                workers: list[_core.Worker]) -> float:
     """Seconds of one epoch over `path` (the driver's own clock)."""
-    table = _corpusfile.WordTable.from_words(model.wv.index_to_key)
     schedule = LearningRateSchedule(model.alpha, model.min_alpha, 1)
     with threadpool_limits(limits=1):
         stats = train_epoch_file(path, table, workers, schedule, 0, model.corpus_total_words,
@@ -80,6 +80,7 @@ def main() -> None:
                          sample=1e-3, epochs=1, workers=args.workers)
     model.build_vocab(corpus_file=args.corpus)
     initial = (model.wv.vectors.copy(), model.syn1neg.copy())
+    table = _corpusfile.WordTable.from_words(model.wv.index_to_key)
 
     def fresh() -> w2v.Word2Vec:
         model.wv.vectors[:] = initial[0]
@@ -99,7 +100,7 @@ def main() -> None:
     print("|---" * (len(names) + 1) + "|")
     for round_number in range(1, args.rounds + 1):
         for name, workers in runs.items():
-            seconds[name].append(timed_epoch(model, args.corpus, workers()))
+            seconds[name].append(timed_epoch(model, args.corpus, table, workers()))
         one = seconds[names[0]][-1]
         cells = [f"{seconds[name][-1]:.2f}" + ("" if name == names[0] else f" ({one / seconds[name][-1]:.2f}×)")
                  for name in names]
