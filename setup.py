@@ -28,7 +28,9 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-MODULES = ["_core", "_vocab", "_corpusfile", "_batchqueue", "_phrases"]
+#: The compiled modules, by dotted name; each is built from the .pyx of the same path.
+MODULES = ["w2v._core", "w2v.vocab._vocab", "w2v.train._corpusfile", "w2v.train._batchqueue",
+           "w2v.phrases._phrases"]
 
 
 def compile_args() -> list[str]:
@@ -58,9 +60,9 @@ def extensions() -> list[Extension]:
     flags = compile_args()
     return [
         Extension(
-            f"w2v.{name}",
-            [f"src/w2v/{name}.pyx"],
-            include_dirs=["src/w2v"],
+            name,
+            ["src/" + name.replace(".", "/") + ".pyx"],
+            include_dirs=["src", "src/w2v/cshared"],
             extra_compile_args=flags,
             define_macros=[("W2V_COMPILE_ARGS", '"' + " ".join(flags) + '"')],
         )

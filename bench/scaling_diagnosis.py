@@ -16,7 +16,7 @@ shared run is what the cores' cache coherence costs when both threads write the 
 (the rows of frequent words). Every run starts from the same initial weights, and runs of
 one round follow each other, so the machine's drift in speed hits all three alike.
 
-It uses w2v's internal driver (``w2v.training.train_epoch_file``) on purpose: the public
+It uses w2v's internal driver (``w2v.train.driver.train_epoch_file``) on purpose: the public
 API has no private-weights mode, and should not.
 
 Examples
@@ -35,8 +35,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import w2v
-from w2v import _core, _corpusfile
-from w2v.training import LearningRateSchedule, ProgressReporter, make_workers, output_matrix, train_epoch_file
+from w2v import _core
+from w2v.train import _corpusfile
+from w2v.train.driver import LearningRateSchedule, ProgressReporter, make_workers, output_matrix, train_epoch_file
 
 
 def private_workers(model: w2v.Word2Vec, n_workers: int) -> list[_core.Worker]:

@@ -12,6 +12,7 @@ no build products (compiled extensions, Cython-generated C/C++). Exits 1 listing
 from __future__ import annotations
 
 import re
+import ast
 import sys
 import tarfile
 import zipfile
@@ -19,7 +20,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "w2v"
-EXTENSIONS = ("_core", "_vocab", "_corpusfile", "_batchqueue")
+
+
+def extension_modules(root: Path = ROOT) -> list[str]:
+    """The compiled modules' dotted names, read from ``MODULES`` in setup.py (their one list)."""
+    tree = ast.parse((root / "setup.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "MODULES" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise SystemExit("setup.py defines no MODULES list")
 
 
 def version() -> str:
@@ -28,7 +37,9 @@ def version() -> str:
 
 
 def source_files(*patterns: str) -> list[str]:
-    return sorted(path.name for pattern in patterns for path in PACKAGE.glob(pattern))
+    """Files of the source package matching `patterns`, as paths relative to src/w2v."""
+    return sorted(path.relative_to(PACKAGE).as_posix()
+                  for pattern in patterns for path in PACKAGE.rglob(pattern))
 
 
 def check_wheel(path: Path) -> list[str]:
@@ -50,9 +61,10 @@ def check_wheel(path: Path) -> list[str]:
     if not any(name.startswith(f"{dist_info}/licenses/LICENSE") or
                name == f"{dist_info}/LICENSE" for name in names):
         problems.append("LICENSE missing from .dist-info")
-    for name in EXTENSIONS:
-        if not any(re.fullmatch(rf"w2v/{name}\..*(\.so|\.pyd)", entry) for entry in names):
-            problems.append(f"compiled extension w2v/{name} missing")
+    for module in extension_modules():
+        stem = module.replace(".", "/")
+        if not any(re.fullmatch(rf"{re.escape(stem)}\..*(\.so|\.pyd)", entry) for entry in names):
+            problems.append(f"compiled extension {stem} missing")
     wanted = source_files("*.py", "*.pyx", "*.pxd", "*.h") + ["py.typed", "_build_info.json"]
     problems += [f"w2v/{name} missing" for name in wanted if f"w2v/{name}" not in names]
     stray = [name for name in names if re.search(r"\.(c|cpp|o|obj)$", name)]

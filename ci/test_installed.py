@@ -22,7 +22,7 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
-EXTENSIONS = ("_core", "_vocab", "_corpusfile", "_batchqueue")
+from check_dist import extension_modules  # ci/ is this script's folder, so on sys.path
 
 
 def check_installed(project: Path) -> Path:
@@ -42,8 +42,10 @@ def check_installed(project: Path) -> Path:
     if package == (project / "src" / "w2v").resolve():
         sys.exit(f"test_installed: w2v imported from the source tree ({package})")
     suffixes = importlib.machinery.EXTENSION_SUFFIXES
-    missing = [name for name in EXTENSIONS
-               if not any((package / (name + suffix)).exists() for suffix in suffixes)]
+    # The project's setup.py lists them: every one must be in the installed package.
+    stems = [module.split(".", 1)[1].replace(".", "/") for module in extension_modules(project)]
+    missing = [stem for stem in stems
+               if not any((package / (stem + suffix)).exists() for suffix in suffixes)]
     if missing:
         sys.exit(f"test_installed: compiled extensions missing from {package}: {missing}")
     for name in ("py.typed", "_build_info.json"):

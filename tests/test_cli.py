@@ -48,7 +48,7 @@ def test_errors_are_one_line_without_traceback(args, status, message):
 @pytest.fixture(scope="module")
 def language(tmp_path_factory):
     """The demo's generated language as a text file, and its analogies as a questions file."""
-    from w2v.demo import demo_analogies, generate_language
+    from w2v.cli.demo import demo_analogies, generate_language
 
     folder = tmp_path_factory.mktemp("language")
     corpus = folder / "corpus.txt"

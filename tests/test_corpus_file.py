@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from planted import grouped_corpus, neighbour_precision
-from w2v import Word2Vec, _corpusfile, training
+from w2v import Word2Vec
+from w2v.train import _corpusfile, driver as training
 
 AWKWARD = (
     b"first line  with  double  spaces\r\n"

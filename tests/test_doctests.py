@@ -9,9 +9,10 @@ import pytest
 import w2v
 
 # Modules whose examples need an optional dependency (an extra of the package).
-OPTIONAL = {"w2v.plot": "matplotlib"}
+OPTIONAL = {"w2v.vectors.plot": "matplotlib"}
 
-MODULES = sorted(name for _, name, _ in pkgutil.iter_modules(w2v.__path__, "w2v.")
+# Every module of every subpackage, compiled ones included.
+MODULES = sorted(name for _, name, _ in pkgutil.walk_packages(w2v.__path__, "w2v.")
                  if name != "w2v.__main__")
 
 

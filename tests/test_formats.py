@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-import w2v.formats
+import w2v.io.word2vec_format
 from w2v import KeyedVectors
 
 
@@ -43,7 +43,7 @@ def test_small_chunks_split_records_anywhere(tmp_path, monkeypatch):
     for binary in (False, True):
         kv.save_word2vec_format(tmp_path / "v", binary=binary)
         for chunk in (1, 7, 64):
-            monkeypatch.setattr(w2v.formats, "CHUNK_BYTES", chunk)
+            monkeypatch.setattr(w2v.io.word2vec_format, "CHUNK_BYTES", chunk)
             assert_same_vectors(kv, KeyedVectors.load_word2vec_format(tmp_path / "v", binary=binary))
 
 
@@ -115,7 +115,7 @@ def test_interrupted_save_leaves_the_previous_file(tmp_path, monkeypatch):
     def crash(*args):
         yield b"partial"
         raise OSError("disk full")
-    monkeypatch.setattr(w2v.formats, "_text_lines", crash)
+    monkeypatch.setattr(w2v.io.word2vec_format, "_text_lines", crash)
     with pytest.raises(OSError, match="disk full"):
         make_kv(seed=1).save_word2vec_format(path)
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["v.txt.gz"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from w2v import _core, vocab
-from w2v.training import output_matrix
+from w2v.train.driver import output_matrix
 from reference import LCG, ReferenceModel
 
 COUNTS = np.array([40, 25, 18, 12, 9, 7, 5, 4, 3, 2, 2, 1], dtype=np.int64)
@@ -236,7 +236,7 @@ def test_missing_or_inconsistent_tables_are_rejected():
 
 
 def test_threaded_batches_are_checked_against_the_vocabulary():
-    from w2v import _batchqueue
+    from w2v.train import _batchqueue
     syn0, _, syn1neg = make_weights(0)
     model = _core.TrainingModel(syn0, None, syn1neg, None, *vocab.noise_alias_table(COUNTS, 0.75),
                                 None, None, None, sg=1, hs=0, negative=2, cbow_mean=1, window=2,

@@ -9,10 +9,12 @@ import zipfile
 import numpy as np
 import pytest
 
-import w2v.persistence
+import w2v.io.container
+import w2v.io.native
 from planted import grouped_corpus
 from w2v import KeyedVectors, Word2Vec
-from w2v.persistence import FORMAT_VERSION, FormatError
+from w2v.io import FormatError
+from w2v.io.container import FORMAT_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +115,7 @@ def test_interrupted_save_leaves_the_previous_file(tmp_path, monkeypatch):
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
-    monkeypatch.setattr(w2v.persistence, "_write_array", crash)
+    monkeypatch.setattr(w2v.io.container, "_write_array", crash)
     bigger = small_kv()
     bigger.add_vector("new", [1, 2, 3])
     with pytest.raises(OSError, match="disk full"):
@@ -131,7 +133,7 @@ def test_word2vec_round_trip_restores_everything(tmp_path, model):
     assert_same_kv(model.wv, loaded.wv)
     np.testing.assert_array_equal(model.syn1neg, loaded.syn1neg)
     np.testing.assert_array_equal(model.syn1, loaded.syn1)
-    for name in w2v.persistence.model_parameters(model):
+    for name in w2v.io.native.model_parameters(model):
         assert getattr(loaded, name) == getattr(model, name), name
     for name in Word2Vec._saved_state:
         assert getattr(loaded, name) == getattr(model, name), name
@@ -140,7 +142,7 @@ def test_word2vec_round_trip_restores_everything(tmp_path, model):
 
 @pytest.mark.parametrize("block_bytes", [300, 1 << 20])  # several blocks, a partial last one; one block
 def test_padded_output_matrices_round_trip_in_blocks(tmp_path, model, monkeypatch, block_bytes):
-    monkeypatch.setattr(w2v.persistence, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(w2v.io.container, "BLOCK_BYTES", block_bytes)
     model.syn1neg[...] = np.random.default_rng(0).standard_normal(model.syn1neg.shape)
     assert not model.syn1neg.flags.c_contiguous  # rows padded to cache lines
     model.save(tmp_path / "m.w2v")
@@ -154,7 +156,7 @@ def test_padded_output_matrices_round_trip_in_blocks(tmp_path, model, monkeypatc
 
 def test_saving_and_loading_never_copy_a_whole_output_matrix(tmp_path, monkeypatch):
     import tracemalloc
-    monkeypatch.setattr(w2v.persistence, "BLOCK_BYTES", 1 << 19)
+    monkeypatch.setattr(w2v.io.container, "BLOCK_BYTES", 1 << 19)
     words = [f"w{i}" for i in range(20000)]
     model = Word2Vec(vector_size=100, min_count=1, workers=1)
     model.build_vocab([words])
@@ -169,10 +171,10 @@ def test_saving_and_loading_never_copy_a_whole_output_matrix(tmp_path, monkeypat
         _, load_peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert save_peak < matrix_bytes / 2 + w2v.persistence.BLOCK_BYTES
+    assert save_peak < matrix_bytes / 2 + w2v.io.container.BLOCK_BYTES
     # What load must hold: the input vectors and the padded output matrix; not a second copy.
     held = loaded.wv.vectors.nbytes + loaded.syn1neg.base.nbytes
-    assert load_peak < held + matrix_bytes / 2 + w2v.persistence.BLOCK_BYTES
+    assert load_peak < held + matrix_bytes / 2 + w2v.io.container.BLOCK_BYTES
 
 
 def test_training_after_load_continues_exactly(tmp_path, sentences):
@@ -200,7 +202,7 @@ def test_training_after_read_only_mmap_load_is_a_clear_error(tmp_path, model, se
 
 
 def test_online_learning_after_load(tmp_path, sentences):
-    from w2v import _vocab
+    from w2v.vocab import _vocab
     model = Word2Vec(sentences, vector_size=12, min_count=2, workers=1, seed=5, epochs=1)
     model.save(tmp_path / "m.w2v")
     model = Word2Vec.load(tmp_path / "m.w2v")

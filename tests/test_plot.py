@@ -8,7 +8,7 @@ import pytest
 
 from w2v import KeyedVectors, Word2Vec
 from w2v.callbacks import TrainingMonitor
-from w2v.projector import export_projector, load_projector
+from w2v.vectors.projector import export_projector, load_projector
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -47,7 +47,7 @@ def test_monitor_without_loss_records_none():
 
 def test_plot_training_writes_png(tmp_path, trained):
     needs_matplotlib()
-    from w2v.plot import plot_training
+    from w2v.vectors.plot import plot_training
 
     _, monitor, _ = trained
     path = tmp_path / "training.png"
@@ -63,7 +63,7 @@ def test_plot_training_writes_png(tmp_path, trained):
 
 def test_plot_words_writes_png_with_labels(tmp_path, trained):
     needs_matplotlib()
-    from w2v.plot import plot_words
+    from w2v.vectors.plot import plot_words
 
     model, _, groups = trained
     path = tmp_path / "words.png"
@@ -81,7 +81,7 @@ def test_plot_words_writes_png_with_labels(tmp_path, trained):
 
 def test_plot_words_errors(trained):
     needs_matplotlib()
-    from w2v.plot import plot_words
+    from w2v.vectors.plot import plot_words
 
     model, _, groups = trained
     with pytest.raises(KeyError, match="not in the vocabulary: 'nope'"):
@@ -95,7 +95,7 @@ def test_plot_words_errors(trained):
 def test_tsne_when_scikit_learn_is_there(tmp_path, trained):
     needs_matplotlib()
     pytest.importorskip("sklearn")
-    from w2v.plot import plot_words
+    from w2v.vectors.plot import plot_words
 
     model, _, groups = trained
     plot_words(model.wv, [groups[0][0]], topn=5, method="tsne", path=tmp_path / "tsne.png")
@@ -103,7 +103,7 @@ def test_tsne_when_scikit_learn_is_there(tmp_path, trained):
 
 
 def test_missing_matplotlib_gives_a_clear_error(monkeypatch):
-    from w2v import plot
+    from w2v.vectors import plot
 
     real_import = builtins.__import__
 
@@ -153,7 +153,7 @@ def test_projector_subsets_and_awkward_words(tmp_path):
 
 def test_tsne_without_scikit_learn_says_what_to_install(trained, monkeypatch):
     needs_matplotlib()
-    from w2v.plot import plot_words
+    from w2v.vectors.plot import plot_words
 
     monkeypatch.setitem(sys.modules, "sklearn", None)  # as if not installed
     monkeypatch.setitem(sys.modules, "sklearn.manifold", None)

@@ -8,7 +8,7 @@ import pytest
 from planted import grouped_corpus
 from reference import corpus_nll, examples, softmax_nll
 from test_kernels import COUNTS, SIZE, make_weights, run_both
-from w2v import Word2Vec, _core, vocab, word2vec
+from w2v import Word2Vec, _core, model as word2vec, vocab
 
 SOFTMAX = dict(hs=0, negative=0, softmax=True)
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from planted import grouped_corpus
-from w2v import Callback, Word2Vec, _vocab
+from w2v import Callback, Word2Vec
+from w2v.vocab import _vocab
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,10 @@ Examples
 from w2v._version import __version__
 
 try:
-    from w2v import _core, _phrases, _vocab  # noqa: F401  (compiled kernels)
+    from w2v import _core  # noqa: F401  (compiled kernels)
+    from w2v.phrases import _phrases  # noqa: F401
+    from w2v.train import _batchqueue, _corpusfile  # noqa: F401
+    from w2v.vocab import _vocab  # noqa: F401
 except ImportError as error:  # never fall back to slow pure Python silently
     raise ImportError(
         "w2v's compiled extension modules could not be imported "
@@ -23,13 +26,13 @@ except ImportError as error:  # never fall back to slow pure Python silently
         "(pip install .); w2v has no pure-Python fallback."
     ) from error
 
-from w2v._config import get_config, show_config
+from w2v.buildinfo import get_config, show_config
 from w2v.callbacks import Callback
 from w2v.corpora import LineSentence, PathLineSentences, Text8Corpus
-from w2v.keyedvectors import KeyedVectors
-from w2v.persistence import FormatError
+from w2v.vectors.keyedvectors import KeyedVectors
+from w2v.io.native import FormatError
 from w2v.phrases import ENGLISH_CONNECTOR_WORDS, FrozenPhrases, Phraser, Phrases
-from w2v.word2vec import Word2Vec
+from w2v.model import Word2Vec
 
 __all__ = [
     "ENGLISH_CONNECTOR_WORDS",

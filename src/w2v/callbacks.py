@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from w2v.word2vec import Word2Vec
+    from w2v.model import Word2Vec
 
 
 class Callback:
@@ -50,7 +50,7 @@ class Callback:
 
 
 class TrainingMonitor(Callback):
-    """Record each epoch's loss, speed and learning rate, for ``w2v.plot.plot_training``.
+    """Record each epoch's loss, speed and learning rate, for ``w2v.vectors.plot.plot_training``.
 
     After each epoch one record (a dict) is appended to ``records``, taken from the model's
     latest epoch tallies: ``epoch`` (from 1), ``loss`` (``None`` unless the model computes

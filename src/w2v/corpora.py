@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from typing import IO
 
-from w2v.fileio import PathLike, open_binary
+from w2v.io.files import PathLike, open_binary
 
 
 def _chunks(tokens: list[str], max_length: int) -> Iterator[list[str]]:

@@ -37,10 +37,10 @@ from typing import IO, TYPE_CHECKING, Union
 
 import numpy as np
 
-from w2v.fileio import atomic_write, encode_utf8, open_binary
+from w2v.io.files import atomic_write, encode_utf8, open_binary
 
 if TYPE_CHECKING:
-    from w2v.keyedvectors import KeyedVectors
+    from w2v.vectors.keyedvectors import KeyedVectors
 
 logger = logging.getLogger(__name__)
 
@@ -457,7 +457,7 @@ def load_word2vec_format(fname: PathLike, fvocab: PathLike | None = None, binary
     (['cat', 'dog'], array([0.9, 0.1, 0.5], dtype=float32))
     """
     if cls is None:
-        from w2v.keyedvectors import KeyedVectors as cls
+        from w2v.vectors.keyedvectors import KeyedVectors as cls
     if binary and no_header:
         raise ValueError("no_header=True needs a text file: a binary file cannot be parsed without its header")
     counts = read_counts(fvocab, unicode_errors) if fvocab is not None else None

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from w2v.fileio import PathLike, atomic_write
+from w2v.io.files import PathLike, atomic_write
 
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 _UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}

@@ -23,9 +23,9 @@ import logging
 
 import numpy as np
 
-from w2v._keytable cimport (KeyTable, keytable_find, keytable_free, keytable_init, keytable_insert,
+from w2v.cshared.keytable cimport (KeyTable, keytable_find, keytable_free, keytable_init, keytable_insert,
                             keytable_keep, keytable_key, keytable_rehash, keytable_truncate)
-from w2v._tokens cimport as_token_list, token_type_error
+from w2v.cshared.tokens cimport as_token_list, token_type_error
 
 logger = logging.getLogger("w2v.phrases")
 
@@ -74,7 +74,7 @@ cdef inline uint64_t hash_ids(const int32_t *key, int64_t n) noexcept nogil:
 cdef class SequenceTable:
     """Open-addressing hash table from sequences of int32 ids to int64 values, in insertion order.
 
-    The table is ``w2v._keytable``'s, keyed by the ids' bytes; this class adds the id view.
+    The table is ``w2v.cshared.keytable``'s, keyed by the ids' bytes; this class adds the id view.
 
     Examples
     --------

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from w2v._version import __version__
 
 if TYPE_CHECKING:  # imported lazily at run time so that `w2v --help` is instant
-    from w2v.keyedvectors import KeyedVectors
+    from w2v.vectors.keyedvectors import KeyedVectors
 
 #: Vector file formats, chosen by ``--format`` or else by the file name.
 FORMATS = ("text", "binary", "native")
@@ -76,7 +76,7 @@ def _require_file(path: str) -> str:
 
 def load_vectors(path: str, fmt: str | None = None) -> KeyedVectors:
     """Load word vectors in any format; a native whole-model file gives its ``wv``."""
-    from w2v.keyedvectors import KeyedVectors
+    from w2v.vectors.keyedvectors import KeyedVectors
 
     fmt = fmt or _sniff_format(_require_file(path))
     if fmt == "native":  # a whole model's file holds its word vectors too
@@ -96,7 +96,7 @@ def save_vectors(vectors: KeyedVectors, path: str, fmt: str | None = None) -> st
 
 def read_vocab_file(path: str) -> dict[str, int]:
     """Read a C tool vocabulary file: one ``word count`` per line."""
-    from w2v.formats import read_counts
+    from w2v.io.word2vec_format import read_counts
 
     counts = read_counts(_require_file(path))
     if not counts:
@@ -106,7 +106,7 @@ def read_vocab_file(path: str) -> dict[str, int]:
 
 def write_vocab_file(vectors: KeyedVectors, path: str) -> None:
     """Write the vocabulary as the C tool does: ``word count`` per line, most frequent first."""
-    from w2v.formats import write_counts
+    from w2v.io.word2vec_format import write_counts
 
     write_counts(path, vectors.index_to_key, vectors.expandos["count"].tolist())
 
@@ -138,7 +138,7 @@ def _output_format(args: argparse.Namespace) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from w2v.word2vec import Word2Vec
+    from w2v.model import Word2Vec
 
     corpus = _require_file(args.input)
     fmt = _output_format(args)
@@ -321,7 +321,7 @@ def run_convert(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from w2v.demo import main_demo
+    from w2v.cli.demo import main_demo
 
     return main_demo(args.corpus, args.workers, args.epochs)
 
@@ -383,7 +383,7 @@ def run_show_config(args: argparse.Namespace) -> int:
 
 def _token_lines(path: str) -> Iterator[list[str]]:
     """The tokens of each line of ``path``, empty lines included (bytes kept by surrogateescape)."""
-    from w2v.fileio import open_binary
+    from w2v.io.files import open_binary
 
     with open_binary(path) as f:
         for line in f:
@@ -391,7 +391,7 @@ def _token_lines(path: str) -> Iterator[list[str]]:
 
 
 def run_phrases(args: argparse.Namespace) -> int:
-    from w2v.fileio import atomic_write
+    from w2v.io.files import atomic_write
     from w2v.phrases import Phrases
 
     _require_file(args.input)

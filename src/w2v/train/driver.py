@@ -5,8 +5,8 @@ shared weights:
 
 * over an iterable corpus, the calling thread reads sentences, encodes them into int32
   batches (in C) with the learning rates at their start and end, and queues them; the
-  workers train queued batches without taking the GIL (``w2v._batchqueue``);
-* over a corpus file, each worker reads its own byte range (``w2v._corpusfile``).
+  workers train queued batches without taking the GIL (``w2v.train._batchqueue``);
+* over a corpus file, each worker reads its own byte range (``w2v.train._corpusfile``).
 
 The calling thread also reports progress, runs callbacks and raises any error.
 
@@ -27,7 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2v import _batchqueue, _core, _corpusfile, _vocab
+from w2v import _core
+from w2v.train import _batchqueue, _corpusfile
+from w2v.vocab import _vocab
 
 #: corpus_file epochs are cut into byte ranges that threads take in turn, each range
 #: 1/GUIDED_SHARE of what is left per worker (guided scheduling): big ranges first, then
@@ -143,7 +145,7 @@ class EpochStats:
 class ProgressReporter:
     """Reports progress at most every ``report_delay`` seconds: % done, words/s, alpha, ETA.
 
-    Progress goes to the ``w2v.training`` logger, and to a tqdm progress bar over all epochs
+    Progress goes to the ``w2v.train.driver`` logger, and to a tqdm progress bar over all epochs
     when ``progress_bar`` is true and tqdm is installed (``pip install "w2v[progress]"``).
     """
 
@@ -246,7 +248,7 @@ def train_epoch_iterable(
 
     This thread reads the corpus, encodes sentences into batches (in C) and queues them with
     the learning rates at their start and end; the worker threads train queued batches
-    without ever taking the GIL (see ``w2v._batchqueue``). Errors raised by the corpus or a
+    without ever taking the GIL (see ``w2v.train._batchqueue``). Errors raised by the corpus or a
     worker, and KeyboardInterrupt, stop the threads and are re-raised here.
     """
     batches = _batchqueue.BatchQueue(max(queue_factor, 1) * len(workers))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2v.word2vec import Word2Vec
+from w2v.model import Word2Vec
 
 
 @dataclass(frozen=True)

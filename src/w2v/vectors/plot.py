@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from w2v.fileio import PathLike, atomic_write
+from w2v.io.files import PathLike, atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -28,7 +28,7 @@ def _figure(**kwargs: Any) -> Figure:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError("w2v.plot needs matplotlib: pip install \"w2v[plot]\" "
+        raise ImportError("w2v.vectors.plot needs matplotlib: pip install \"w2v[plot]\" "
                           "(or pip install matplotlib)") from None
     return Figure(**kwargs)
 

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
-from w2v.fileio import open_binary
+from w2v.io.files import open_binary
 
 if TYPE_CHECKING:
-    from w2v.keyedvectors import KeyedVectors
+    from w2v.vectors.keyedvectors import KeyedVectors
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """``Word2Vec``: the model users build, train and query, with gensim 4's interface.
 
 The class is thin on purpose. It validates parameters, owns the vocabulary (via
-``w2v.vocab``) and the weights, and hands epochs to the driver in ``w2v.training``, whose
+``w2v.vocab``) and the weights, and hands epochs to the driver in ``w2v.train.driver``, whose
 threads spend their time in the nogil kernels of ``w2v._core``.
 """
 
@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from w2v import _core, _corpusfile, _vocab, vocab
+from w2v import _core, vocab
+from w2v.train import _corpusfile
+from w2v.vocab import _vocab
 from w2v.callbacks import Callback
-from w2v.keyedvectors import KeyedVectors
-from w2v.training import (EpochStats, EpochTarget, LearningRateSchedule, ProgressReporter, make_workers,
+from w2v.vectors.keyedvectors import KeyedVectors
+from w2v.train.driver import (EpochStats, EpochTarget, LearningRateSchedule, ProgressReporter, make_workers,
                           output_matrix, train_epoch_file, train_epoch_iterable)
 
 logger = logging.getLogger(__name__)
@@ -638,7 +640,7 @@ class Word2Vec:
     def save(self, fname: PathLike) -> None:
         """Save the whole model to one file, to query it or to continue training later.
 
-        The native w2v format (see ``w2v.persistence``): no pickle, written atomically.
+        The native w2v format (see ``w2v.io.native``): no pickle, written atomically.
         It holds the constructor parameters (except ``trim_rule`` and ``callbacks``), the
         vocabulary with its counts, the vectors, the output layers and the training state.
 
@@ -655,7 +657,7 @@ class Word2Vec:
         >>> loaded.train(sentences, total_examples=loaded.corpus_count, epochs=1)[1]
         60
         """
-        from w2v.persistence import save_word2vec
+        from w2v.io.native import save_word2vec
         save_word2vec(self, fname)
 
     @classmethod
@@ -669,7 +671,7 @@ class Word2Vec:
             Map the arrays from the file instead of reading them: ``"r"`` read-only
             (shared between processes; ``train`` then refuses), ``"c"`` copy-on-write.
         """
-        from w2v.persistence import load_word2vec
+        from w2v.io.native import load_word2vec
         return load_word2vec(cls, fname, mmap=mmap)
 
     def _check_not_diverged(self, epoch: int) -> None:

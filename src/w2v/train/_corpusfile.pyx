@@ -19,7 +19,7 @@ from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memset
 
 from w2v._core cimport ModelConfig, Worker, WorkerState, real_t, train_sentence
-from w2v._keytable cimport (KeyTable, keytable_find, keytable_free, keytable_init, keytable_insert,
+from w2v.cshared.keytable cimport (KeyTable, keytable_find, keytable_free, keytable_init, keytable_insert,
                             keytable_keep, keytable_key, keytable_truncate)
 
 import os
@@ -168,7 +168,7 @@ cdef int read_token(TokenReader *reader) noexcept nogil:
 cdef class WordTable:
     """Open-addressing hash table of byte strings, in insertion order, usable without the GIL.
 
-    The table itself is ``w2v._keytable``'s; this class adds the words' encoding and the
+    The table itself is ``w2v.cshared.keytable``'s; this class adds the words' encoding and the
     vocabulary's pruning rules.
 
     Examples

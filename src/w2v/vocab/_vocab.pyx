@@ -14,7 +14,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
 import numpy as np
 
-from w2v._tokens cimport as_token_list, token_type_error
+from w2v.cshared.tokens cimport as_token_list, token_type_error
 
 
 cdef class WordCounter:

@@ -20,7 +20,8 @@ from typing import Any, Union
 
 import numpy as np
 
-from w2v import evaluation, formats, persistence
+from w2v.io import native as persistence, word2vec_format as formats
+from w2v.vectors import evaluation
 
 logger = logging.getLogger(__name__)
 
@@ -909,7 +910,7 @@ class KeyedVectors:
                                 similarity_function: str = "most_similar") -> tuple[float, list[dict]]:
         """Accuracy on an analogy test set such as ``questions-words.txt``.
 
-        See :func:`w2v.evaluation.evaluate_word_analogies` for the parameters, the file
+        See :func:`w2v.vectors.evaluation.evaluate_word_analogies` for the parameters, the file
         format, the result and an example.
         """
         return evaluation.evaluate_word_analogies(self, analogies, restrict_vocab, case_insensitive, dummy4unknown,
@@ -920,7 +921,7 @@ class KeyedVectors:
                             dummy4unknown: bool = False) -> tuple[tuple[float, float], tuple[float, float], float]:
         """Correlation with human similarity judgements such as ``wordsim353.tsv``.
 
-        See :func:`w2v.evaluation.evaluate_word_pairs` for the parameters, the file format,
+        See :func:`w2v.vectors.evaluation.evaluate_word_pairs` for the parameters, the file format,
         the result and an example.
         """
         return evaluation.evaluate_word_pairs(self, pairs, delimiter, encoding, restrict_vocab, case_insensitive,
@@ -929,7 +930,7 @@ class KeyedVectors:
     # ------------------------------------------------------------------ persistence
 
     def save(self, path: PathLike) -> None:
-        """Save to one file in w2v's native format (no pickle; see ``w2v.persistence``).
+        """Save to one file in w2v's native format (no pickle; see ``w2v.io.native``).
 
         The write is atomic: a crash mid-save leaves any previous file intact.
 
@@ -969,7 +970,7 @@ class KeyedVectors:
                              sort_attr: str = "count") -> None:
         """Save in the C word2vec tool's text or binary format (``.gz``/``.bz2`` compress).
 
-        See :func:`w2v.formats.save_word2vec_format`.
+        See :func:`w2v.io.word2vec_format.save_word2vec_format`.
 
         Examples
         --------
@@ -990,7 +991,7 @@ class KeyedVectors:
                              datatype: type = np.float32, no_header: bool = False) -> "KeyedVectors":
         """Load a file in the C word2vec tool's text or binary format.
 
-        See :func:`w2v.formats.load_word2vec_format`.
+        See :func:`w2v.io.word2vec_format.load_word2vec_format`.
 
         Examples
         --------

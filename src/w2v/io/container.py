@@ -1,31 +1,15 @@
-"""w2v's native file format: one uncompressed zip, no pickle, arrays ready to memory-map.
+"""The zip container under w2v's native format: aligned, uncompressed ``.npy`` members.
 
-Layout of a file (a plain zip archive, every member stored uncompressed)::
-
-    w2v.json               format name "w2v", format version, what the file holds, and the
-                           shape and dtype of every array
-    wv/keys.txt            the keys, UTF-8, one per line (a key may not contain a newline)
-    wv/vectors.npy         the vectors (NumPy .npy)
-    wv/attrs/<name>.npy    per-key attributes, e.g. count
-    model/<name>.npy       a Word2Vec's output layers (syn1neg, syn1)
-
-The data of each ``.npy`` member starts at a multiple of 64 bytes in the file (the zip
-"extra" field of its header is padded to get there), so ``load(path, mmap="r")`` maps each
-array straight from the file: loading is instant, and N processes that map the same file
-share one copy of the vectors in the page cache.
-
-Safety: nothing is unpickled. ``.npy`` headers are parsed as literals, object and other
-non-numeric dtypes are refused, and every array's shape and dtype must match ``w2v.json``.
-A file written by a newer format version is refused with a clear error. Writes go through
-``fileio.atomic_write``: a crash mid-save leaves any previous file intact. Zip CRCs are
-written, and checked for the small members; the arrays are not checksummed on load (it
-would cost a full read, defeating mmap); ``unzip -t`` checks a whole file.
+``write_archive`` writes a manifest (``w2v.json``), text members and arrays into one zip whose
+array data start on 64-byte boundaries, atomically; ``Archive`` opens such a file, checks the
+manifest against every member and hands out arrays, read or memory-mapped. What the members
+mean (the schema of a KeyedVectors or a Word2Vec) is ``w2v.io.native``'s business.
 """
+
 
 from __future__ import annotations
 
 import encodings.cp437  # noqa: F401  (zipfile decodes member names with it: import it now, not in load())
-import inspect
 import io
 import json
 import logging
@@ -33,18 +17,14 @@ import math
 import os
 import struct
 import zipfile
-from dataclasses import asdict
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Union
+from typing import IO, Any, Callable, Iterator, Union
 
 import numpy as np
 from numpy.lib import format as npy_format
 
 from w2v._version import __version__
-from w2v.fileio import atomic_write, encode_utf8
-
-if TYPE_CHECKING:
-    from w2v.keyedvectors import KeyedVectors
-    from w2v.word2vec import Word2Vec
+from w2v.io import FormatError
+from w2v.io.files import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -61,16 +41,6 @@ MMAP_MODES = (None, "r", "c")
 _PADDING_ID = 0xD935
 #: Array kinds a file may hold: bool, signed and unsigned integers, floats.
 _NUMERIC_KINDS = "biuf"
-
-
-class FormatError(ValueError):
-    """The file is not a valid w2v file (or is a newer version of the format).
-
-    Examples
-    --------
-    >>> issubclass(FormatError, ValueError)
-    True
-    """
 
 
 # ---------------------------------------------------------------------- writing
@@ -319,220 +289,7 @@ def _blocks_to_fill(array: np.ndarray, dtype: np.dtype) -> Iterator[np.ndarray]:
         array[start:start + len(block)] = block
 
 
-def _output_matrix_like(shape: tuple, dtype: np.dtype) -> np.ndarray:
-    """Where a saved output matrix is loaded: cache-line rows, as training makes them."""
-    from w2v.training import output_matrix
-    if len(shape) != 2:  # not an output matrix: training refuses it with a clear error
-        return np.empty(shape, dtype)
-    return output_matrix(*shape)
-
-
 def _nbytes(shape: tuple, dtype: np.dtype) -> int:
     return math.prod(shape) * dtype.itemsize
 
 
-# ---------------------------------------------------------------------- KeyedVectors
-
-def _keys_text(keys: list[str]) -> bytes:
-    for key in keys:
-        if not isinstance(key, str):
-            raise TypeError(f"only str keys can be saved, got {key!r}")
-        if "\n" in key:
-            raise ValueError(f"key {key!r} contains a newline, which the key list cannot store")
-    return encode_utf8("\n".join(keys))
-
-
-def keyed_vectors_members(kv: "KeyedVectors", prefix: str = "wv/") -> tuple[dict, dict, dict]:
-    """(manifest section, text members, array members) describing ``kv``.
-
-    Examples
-    --------
-    >>> from w2v import KeyedVectors
-    >>> kv = KeyedVectors(2)
-    >>> kv.add_vectors(["a", "b"], np.eye(2))
-    >>> section, texts, arrays = keyed_vectors_members(kv)
-    >>> section, texts, sorted(arrays)
-    ({'vector_size': 2, 'count': 2, 'attributes': []}, {'wv/keys.txt': b'a\\nb'}, ['wv/vectors.npy'])
-    """
-    count = len(kv)
-    section = {"vector_size": kv.vector_size, "count": count, "attributes": sorted(kv.expandos)}
-    texts = {prefix + "keys.txt": _keys_text(kv.index_to_key)}
-    arrays = {prefix + "vectors.npy": kv.vectors[:count]}
-    for attr, values in kv.expandos.items():
-        if not attr or "/" in attr or attr.startswith("."):
-            raise ValueError(f"attribute name {attr!r} cannot be a file name")
-        arrays[f"{prefix}attrs/{attr}.npy"] = np.asarray(values[:count])
-    return section, texts, arrays
-
-
-def keyed_vectors_from(archive: Archive, cls: type, prefix: str = "wv/") -> "KeyedVectors":
-    """Build a KeyedVectors from the members under ``prefix``.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from w2v import KeyedVectors
-    >>> kv = KeyedVectors(2)
-    >>> kv.add_vectors(["a"], [[1.0, 2.0]])
-    >>> path = os.path.join(tempfile.mkdtemp(), "kv.w2v")
-    >>> save_keyed_vectors(kv, path)
-    >>> with Archive(path) as archive:
-    ...     keyed_vectors_from(archive, KeyedVectors).index_to_key
-    ['a']
-    """
-    section = archive.manifest.get(prefix.rstrip("/"))
-    if not isinstance(section, dict):
-        raise FormatError(f"{archive.path} holds no word vectors")
-    count, vector_size = int(section["count"]), int(section["vector_size"])
-    text = archive.bytes(prefix + "keys.txt")
-    found = text.count(b"\n") + 1 if count else len(text)
-    if found != count:
-        raise FormatError(f"{archive.path}: {prefix}keys.txt holds {found} keys, w2v.json says {count}")
-    vectors = archive.array(prefix + "vectors.npy")
-    if vectors.shape != (count, vector_size):
-        raise FormatError(f"{archive.path}: vectors have shape {vectors.shape}, expected {(count, vector_size)}")
-    kv = cls(vector_size, dtype=vectors.dtype)
-    kv.vectors = vectors
-    kv._set_key_text(text, count)  # decoded and split into index_to_key / key_to_index on first use
-    for attr in section.get("attributes", []):
-        values = archive.array(f"{prefix}attrs/{attr}.npy")
-        if values.shape != (count,):
-            raise FormatError(f"{archive.path}: attribute {attr} has shape {values.shape}, expected ({count},)")
-        kv.expandos[attr] = values
-    return kv
-
-
-def save_keyed_vectors(kv: "KeyedVectors", path: PathLike) -> None:
-    """Save ``kv`` in the native format (see the module docstring); ``kv.save`` calls this.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from w2v import KeyedVectors
-    >>> kv = KeyedVectors(2)
-    >>> kv.add_vectors(["a"], [[1.0, 2.0]])
-    >>> path = os.path.join(tempfile.mkdtemp(), "kv.w2v")
-    >>> save_keyed_vectors(kv, path)
-    >>> load_keyed_vectors(path, mmap="r")["a"]
-    array([1., 2.], dtype=float32)
-    """
-    section, texts, arrays = keyed_vectors_members(kv)
-    write_archive(path, {"kind": "KeyedVectors", "wv": section}, texts, arrays)
-
-
-def load_keyed_vectors(path: PathLike, mmap: str | None = None, cls: type | None = None) -> "KeyedVectors":
-    """Load word vectors from a native file (saved by ``KeyedVectors.save`` or ``Word2Vec.save``).
-
-    Examples
-    --------
-    See ``save_keyed_vectors``.
-    """
-    if cls is None:
-        from w2v.keyedvectors import KeyedVectors as cls
-    with Archive(path, mmap) as archive:
-        return keyed_vectors_from(archive, cls)
-
-
-# ---------------------------------------------------------------------- Word2Vec
-
-def _json_value(name: str, value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise TypeError(f"Word2Vec parameter {name}={value!r} cannot be saved: only None, bool, int, float and "
-                    "str parameters can (list it in Word2Vec._unsaved_params if it should not be saved)")
-
-
-def constructor_parameters(cls: type) -> list[str]:
-    """Named parameters of ``cls.__init__`` and of its bases' (a subclass that takes
-    ``**kwargs`` and passes them on still has its base's parameters saved).
-
-    Examples
-    --------
-    >>> from w2v import Word2Vec
-    >>> "window" in constructor_parameters(Word2Vec)
-    True
-    """
-    names: dict[str, None] = {}
-    for klass in cls.__mro__:
-        if "__init__" in vars(klass) and klass is not object:
-            for name, parameter in inspect.signature(klass.__init__).parameters.items():
-                if name != "self" and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-                    names.setdefault(name)
-    return list(names)
-
-
-def model_parameters(model: "Word2Vec") -> dict[str, Any]:
-    """The constructor parameters of ``model``, read generically from its ``__init__`` signature.
-
-    Every parameter must be kept as an attribute of the same name; a new parameter is
-    saved without touching this module.
-
-    Examples
-    --------
-    >>> from w2v import Word2Vec
-    >>> params = model_parameters(Word2Vec(window=3))
-    >>> params["window"], "sentences" in params, "callbacks" in params
-    (3, False, False)
-    """
-    params = {}
-    for name in constructor_parameters(type(model)):
-        if name in type(model)._unsaved_params:
-            continue
-        if not hasattr(model, name):
-            raise AttributeError(f"{type(model).__name__} parameter {name!r} is not kept as an attribute, "
-                                 "so it cannot be saved")
-        params[name] = _json_value(name, getattr(model, name))
-    return params
-
-
-def save_word2vec(model: "Word2Vec", path: PathLike) -> None:
-    """Save a whole model: parameters, vocabulary with counts, weights and training state.
-
-    ``Word2Vec.save`` calls this; see its example.
-    """
-    section, texts, arrays = keyed_vectors_members(model.wv)
-    outputs = []
-    for name in type(model)._output_arrays:
-        array = getattr(model, name)
-        if array is not None:
-            arrays[f"model/{name}.npy"] = array
-            outputs.append(name)
-    state = {name: _json_value(name, getattr(model, name)) for name in type(model)._saved_state}
-    state["epoch_stats"] = [asdict(stats) for stats in model.epoch_stats]
-    manifest = {"kind": "Word2Vec", "wv": section,
-                "model": {"class": type(model).__name__, "params": model_parameters(model), "state": state,
-                          "output_arrays": outputs}}
-    write_archive(path, manifest, texts, arrays)
-
-
-def load_word2vec(cls: type, path: PathLike, mmap: str | None = None) -> "Word2Vec":
-    """Load a model saved by ``save_word2vec``, ready to continue training.
-
-    ``Word2Vec.load`` calls this; see the example of ``Word2Vec.save``.
-    """
-    from w2v.keyedvectors import KeyedVectors
-    from w2v.training import EpochStats
-    with Archive(path, mmap) as archive:
-        section = archive.manifest.get("model")
-        if archive.manifest.get("kind") != "Word2Vec" or not isinstance(section, dict):
-            raise FormatError(f"{archive.path} holds only word vectors, not a whole model: use KeyedVectors.load")
-        accepted = set(constructor_parameters(cls))
-        params = {}
-        for name, value in section.get("params", {}).items():
-            if name in accepted and name not in cls._unsaved_params:
-                params[name] = value
-            else:
-                logger.warning("%s: ignoring saved parameter %s=%r, unknown to this version", path, name, value)
-        model = cls(**params)
-        model.wv = keyed_vectors_from(archive, KeyedVectors)
-        for name in cls._output_arrays:
-            saved = name in section.get("output_arrays", [])
-            setattr(model, name, archive.array(f"model/{name}.npy", _output_matrix_like) if saved else None)
-        state = dict(section.get("state", {}))
-        model.epoch_stats = [EpochStats(**stats) for stats in state.pop("epoch_stats", [])]
-        for name, value in state.items():
-            if name in cls._saved_state:
-                setattr(model, name, value)
-    return model

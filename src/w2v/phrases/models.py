@@ -1,42 +1,27 @@
-"""Phrase detection: join frequent collocations such as ``new york`` into one token ``new_york``.
+"""``Phrases`` and ``FrozenPhrases``: gensim 4's phrase models over the C counter and joiner.
 
-The interface is gensim 4's ``Phrases``/``FrozenPhrases``; counting, scoring and joining run
-in Cython (``w2v._phrases``). Apply a model twice, each trained on the output of the one
-before, to get trigrams and longer phrases, as with the C tool ``word2phrase``.
-
-Scoring
--------
-``scoring="default"`` is the C tool's word2phrase formula,
-``(count(a b) - min_count) / (count(a) * count(b)) * N`` with ``N`` the number of training
-words. gensim's ``original_scorer`` uses the vocabulary size ``len(vocab)`` (unigrams plus
-phrase candidates) where the C tool uses ``N``, so the same threshold finds different phrases
-in the two libraries. Pass ``scoring="original"`` (or ``original_scorer``) to reproduce gensim,
-``scoring="npmi"`` for normalised pointwise mutual information (as gensim), or any function
-with the parameters of :func:`original_scorer`.
-
-Files are JSON (never pickle), written atomically; a ``.gz``/``.bz2``/``.xz`` suffix compresses.
+Apply a model twice, each trained on the output of the one before, to get trigrams and
+longer phrases, as with the C tool ``word2phrase``. Files are JSON (never pickle), written
+atomically; a ``.gz``/``.bz2``/``.xz`` suffix compresses.
 """
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import json
 import logging
-import math
 import numbers
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
-from w2v import _phrases
-from w2v.fileio import PathLike, atomic_write, open_binary
+from w2v.phrases import _phrases
+from w2v.phrases.scoring import SCORER_KINDS, SCORERS, Scorer, check_threshold, scoring_function, scoring_name
+from w2v.io.files import PathLike, atomic_write, open_binary
 
 logger = logging.getLogger(__name__)
-
-NEGATIVE_INFINITY = float("-inf")
 
 #: Words that may sit inside a phrase but never start or end one (as in gensim 4), e.g.
 #: ``bank_of_america``. Pass them as ``connector_words=`` for English text.
@@ -48,125 +33,10 @@ ENGLISH_CONNECTOR_WORDS = frozenset(
 )
 
 Sentence = list[str]
-Scorer = Callable[..., float]
 
-#: The parameters every scoring function takes (by keyword), as in gensim.
-SCORER_PARAMETERS = ("worda_count", "wordb_count", "bigram_count", "len_vocab", "min_count",
-                     "corpus_word_count")
 
 FORMAT = "w2v-phrases"
 FORMAT_VERSION = 1
-
-
-def word2phrase_scorer(worda_count: int, wordb_count: int, bigram_count: int, len_vocab: int,
-                       min_count: int, corpus_word_count: int) -> float:
-    """The C tool's score: ``(bigram_count - min_count) / (worda_count * wordb_count) * N``.
-
-    ``N`` is ``corpus_word_count``, the number of training words; ``len_vocab`` is unused.
-    This is ``scoring="default"``.
-
-    Examples
-    --------
-    >>> word2phrase_scorer(worda_count=20, wordb_count=10, bigram_count=10, len_vocab=50,
-    ...                    min_count=5, corpus_word_count=1000)
-    25.0
-    """
-    denominator = worda_count * wordb_count
-    if denominator == 0:
-        return NEGATIVE_INFINITY
-    return (bigram_count - min_count) / float(denominator) * corpus_word_count
-
-
-def original_scorer(worda_count: int, wordb_count: int, bigram_count: int, len_vocab: int,
-                    min_count: int, corpus_word_count: int) -> float:
-    """gensim's default score: as :func:`word2phrase_scorer` with ``len_vocab`` in place of ``N``.
-
-    ``len_vocab`` is the number of unigrams and phrase candidates counted. This is
-    ``scoring="original"``: use it to find the phrases gensim finds.
-
-    Examples
-    --------
-    >>> original_scorer(worda_count=20, wordb_count=10, bigram_count=10, len_vocab=50,
-    ...                 min_count=5, corpus_word_count=1000)
-    1.25
-    """
-    denominator = worda_count * wordb_count
-    if denominator == 0:
-        return NEGATIVE_INFINITY
-    return (bigram_count - min_count) / float(denominator) * len_vocab
-
-
-def npmi_scorer(worda_count: int, wordb_count: int, bigram_count: int, len_vocab: int,
-                min_count: int, corpus_word_count: int) -> float:
-    """Normalised pointwise mutual information, in [-1, 1] (Bouma 2009; as gensim).
-
-    ``ln(p(ab) / (p(a) p(b))) / -ln(p(ab))`` with ``p(x) = count(x) / corpus_word_count``;
-    ``-inf`` when ``bigram_count < min_count``. This is ``scoring="npmi"``.
-
-    Examples
-    --------
-    >>> round(npmi_scorer(worda_count=20, wordb_count=10, bigram_count=10, len_vocab=50,
-    ...                   min_count=5, corpus_word_count=1000), 4)
-    0.8495
-    >>> npmi_scorer(20, 10, 4, 50, 5, 1000)
-    -inf
-    """
-    if bigram_count < min_count:
-        return NEGATIVE_INFINITY
-    corpus_word_count = float(corpus_word_count)
-    pa = worda_count / corpus_word_count
-    pb = wordb_count / corpus_word_count
-    pab = bigram_count / corpus_word_count
-    try:
-        return math.log(pab / (pa * pb)) / -math.log(pab)
-    except ZeroDivisionError:
-        return NEGATIVE_INFINITY
-
-
-_SCORERS = {"default": word2phrase_scorer, "original": original_scorer, "npmi": npmi_scorer}
-# Built-in scorers run in C; any other callable is called from Cython once per candidate.
-_KINDS = {word2phrase_scorer: _phrases.SCORER_WORD2PHRASE, original_scorer: _phrases.SCORER_ORIGINAL,
-          npmi_scorer: _phrases.SCORER_NPMI}
-
-
-def _scoring_function(scoring: str | Scorer) -> Scorer:
-    if isinstance(scoring, str):
-        if scoring not in _SCORERS:
-            raise ValueError(f"unknown scoring {scoring!r}; use one of {sorted(_SCORERS)} or a function")
-        return _SCORERS[scoring]
-    if not callable(scoring):
-        raise TypeError(f"scoring must be 'default', 'original', 'npmi' or a function, got "
-                        f"{type(scoring).__name__}")
-    try:
-        parameters = inspect.signature(scoring).parameters
-    except (TypeError, ValueError):
-        return scoring  # no signature to check (some builtins): trust the caller
-    takes_any = any(p.kind == p.VAR_KEYWORD for p in parameters.values())
-    missing = [name for name in SCORER_PARAMETERS if name not in parameters and not takes_any]
-    if missing:
-        raise ValueError(f"scoring function missing expected parameters {missing}; it must accept "
-                         f"{', '.join(SCORER_PARAMETERS)}")
-    return scoring
-
-
-def _scoring_name(function: Scorer | str) -> str:
-    if isinstance(function, str):
-        return function  # a frozen model loaded with a custom scorer keeps only its name
-    for name, builtin in _SCORERS.items():
-        if function is builtin:
-            return name
-    return f"custom:{getattr(function, '__module__', '?')}.{getattr(function, '__qualname__', '?')}"
-
-
-def _check_threshold(threshold: float, function: Scorer) -> float:
-    threshold = float(threshold)
-    if np.isnan(threshold):
-        raise ValueError("threshold must be a number, got nan")
-    if function in (word2phrase_scorer, original_scorer) and threshold <= 0:
-        raise ValueError(f"threshold should be positive for {_scoring_name(function)} scoring, got {threshold}")
-    if function is npmi_scorer and not -1.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold should be between -1 and 1 for npmi scoring, got {threshold}")
-    return threshold
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
@@ -303,7 +173,7 @@ class _PhraseModel:
 
     def _params(self) -> dict[str, Any]:
         return {"min_count": self.min_count, "threshold": self.threshold, "delimiter": self.delimiter,
-                "scoring": _scoring_name(self.scoring), "connector_words": sorted(self.connector_words)}
+                "scoring": scoring_name(self.scoring), "connector_words": sorted(self.connector_words)}
 
     def _write(self, path: PathLike, document: dict[str, Any]) -> None:
         document = {"format": FORMAT, "version": FORMAT_VERSION, "class": type(self).__name__, **document}
@@ -330,9 +200,9 @@ def _read(path: PathLike, expected: str) -> dict[str, Any]:
 
 def _loaded_scoring(name: str, scoring: str | Scorer | None, path: PathLike) -> Scorer:
     if scoring is not None:
-        return _scoring_function(scoring)
-    if name in _SCORERS:
-        return _SCORERS[name]
+        return scoring_function(scoring)
+    if name in SCORERS:
+        return SCORERS[name]
     # Importing a function named in a file could run any code: the caller must hand it over.
     raise ValueError(f"{path} was saved with the custom scorer {name[len('custom:'):]!r}; "
                      "pass it again: load(path, scoring=that_function)")
@@ -400,9 +270,9 @@ class Phrases(_PhraseModel):
         scoring: str | Scorer = "default",
         connector_words: Iterable[str] = frozenset(),
     ):
-        self.scoring = _scoring_function(scoring)
+        self.scoring = scoring_function(scoring)
         self.min_count = _check_int("min_count", min_count, 1)
-        self.threshold = _check_threshold(threshold, self.scoring)
+        self.threshold = check_threshold(threshold, self.scoring)
         self.max_vocab_size = _check_int("max_vocab_size", max_vocab_size, 1)
         if not isinstance(delimiter, str) or not delimiter:
             raise TypeError(f"delimiter must be a non-empty str, got {delimiter!r}")
@@ -452,7 +322,7 @@ class Phrases(_PhraseModel):
 
     def _configured(self) -> _phrases.PhraseCounter:
         function = self.scoring
-        kind = _KINDS.get(function, _phrases.SCORER_CALLABLE)
+        kind = SCORER_KINDS.get(function, _phrases.SCORER_CALLABLE)
         self._counter.configure(kind, self.min_count, float(self.threshold),
                                 function if kind == _phrases.SCORER_CALLABLE else None)
         return self._counter
@@ -554,6 +424,7 @@ class Phrases(_PhraseModel):
         Examples
         --------
         >>> import os, tempfile
+        >>> from w2v.phrases import npmi_scorer
         >>> path = os.path.join(tempfile.mkdtemp(), "phrases.json.xz")
         >>> Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0, scoring="npmi").save(path)
         >>> Phrases.load(path).scoring is npmi_scorer
@@ -616,7 +487,7 @@ class FrozenPhrases(_PhraseModel):
         """
         model = cls.__new__(cls)
         model.min_count = _check_int("min_count", min_count, 1)
-        model.scoring = _scoring_function(scoring)
+        model.scoring = scoring_function(scoring)
         model.threshold = float(threshold)
         if not isinstance(delimiter, str) or not delimiter:
             raise TypeError(f"delimiter must be a non-empty str, got {delimiter!r}")
@@ -685,7 +556,7 @@ class FrozenPhrases(_PhraseModel):
         try:
             params = document["params"]
             name = params["scoring"]
-            function = _loaded_scoring(name, scoring, path) if (scoring or name in _SCORERS) else None
+            function = _loaded_scoring(name, scoring, path) if (scoring or name in SCORERS) else None
             model = cls.from_phrases({tuple(tokens): score for tokens, score in document["phrases"]},
                                      threshold=params["threshold"], delimiter=params["delimiter"],
                                      connector_words=params["connector_words"], min_count=params["min_count"])

@@ -1,0 +1,24 @@
+"""Phrase detection: join frequent collocations such as ``new york`` into one token ``new_york``.
+
+The interface is gensim 4's ``Phrases``/``FrozenPhrases``; counting, scoring and joining run
+in Cython (``w2v.phrases._phrases``). Apply a model twice, each trained on the output of the one
+before, to get trigrams and longer phrases, as with the C tool ``word2phrase``.
+
+Scoring
+-------
+``scoring="default"`` is the C tool's word2phrase formula,
+``(count(a b) - min_count) / (count(a) * count(b)) * N`` with ``N`` the number of training
+words. gensim's ``original_scorer`` uses the vocabulary size ``len(vocab)`` (unigrams plus
+phrase candidates) where the C tool uses ``N``, so the same threshold finds different phrases
+in the two libraries. Pass ``scoring="original"`` (or ``original_scorer``) to reproduce gensim,
+``scoring="npmi"`` for normalised pointwise mutual information (as gensim), or any function
+with the parameters of :func:`original_scorer`.
+
+Files are JSON (never pickle), written atomically; a ``.gz``/``.bz2``/``.xz`` suffix compresses.
+"""
+
+from w2v.phrases.models import ENGLISH_CONNECTOR_WORDS, FrozenPhrases, PhrasedCorpus, Phraser, Phrases
+from w2v.phrases.scoring import SCORER_PARAMETERS, npmi_scorer, original_scorer, word2phrase_scorer
+
+__all__ = ["ENGLISH_CONNECTOR_WORDS", "SCORER_PARAMETERS", "FrozenPhrases", "PhrasedCorpus", "Phraser",
+           "Phrases", "npmi_scorer", "original_scorer", "word2phrase_scorer"]
