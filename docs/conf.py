@@ -75,4 +75,5 @@ def setup(app):
     app.connect("builder-inited", check_api_reference)
 
 # Private base classes that autodoc names in "Bases:" lines; they are not part of the API.
-nitpick_ignore = [("py:class", "w2v.phrases.models._PhraseModel")]
+nitpick_ignore = [("py:class", "w2v.phrases.models._PhraseModel"),
+                  ("py:class", "w2v.vectors.queries.SimilarityQueries")]

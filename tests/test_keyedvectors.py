@@ -114,9 +114,9 @@ def test_most_similar_batch_equals_single_queries(kv):
 
 
 def test_most_similar_batch_splits_huge_batches(kv, monkeypatch):
-    import w2v.vectors.keyedvectors
+    import w2v.vectors.queries
     expected = kv.most_similar_batch(["k1", "k2", "k3"], topn=4)
-    monkeypatch.setattr(w2v.vectors.keyedvectors, "BLOCK_ELEMENTS", 2 * N)  # two queries per product
+    monkeypatch.setattr(w2v.vectors.queries, "BLOCK_ELEMENTS", 2 * N)  # two queries per product
     for ours, theirs in zip(kv.most_similar_batch(["k1", "k2", "k3"], topn=4), expected, strict=True):
         assert_same_ranking(ours, theirs)
 
