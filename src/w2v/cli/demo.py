@@ -162,17 +162,20 @@ def run_demo(corpus: str | os.PathLike | None = None, workers: int = 2, epochs: 
     >>> correct == asked
     True
     """
+    epochs = 5 if epochs is None else int(epochs)
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
     started = time.perf_counter()
     if corpus is None:
         sentences = generate_language()
         say(f"Generated a language of {sum(map(len, sentences))} words with planted relations "
             "(countries and capitals, male and female, one and many).")
         model = Word2Vec(sentences, vector_size=32, window=8, min_count=1, sg=1, negative=10,
-                         sample=0, epochs=epochs or 5, workers=workers, seed=1)
+                         sample=0, epochs=epochs, workers=workers, seed=1)
         probes = ["paris", "queen", "dogs"]
         analogies = demo_analogies()
     else:
-        model = Word2Vec(corpus_file=corpus, workers=workers, epochs=epochs or 5)
+        model = Word2Vec(corpus_file=corpus, workers=workers, epochs=epochs)
         ranked = model.wv.index_to_key
         probes = [w for w in ranked[50:] if len(w) > 3][:5] or ranked[:5]
         analogies = [a for a in CLASSIC_ANALOGIES if all(w in model.wv for w in a)]

@@ -1,8 +1,9 @@
 """The ``w2v`` command line (also ``python -m w2v``).
 
 Each subcommand is a function ``run_<name>(args) -> int`` registered in ``build_parser``.
-Errors a user can cause (missing file, unknown word, bad value) print one line on stderr
-and exit 1; argparse reports bad flags itself with exit status 2.
+Every error prints one line on stderr and exits 1 (a missing or damaged file, an unknown word,
+not enough memory, ...); ``w2v --debug COMMAND ...`` shows the traceback instead. argparse
+reports bad flags and out-of-range values itself, in one line, with exit status 2.
 
 ``w2v train`` accepts the word2vec C tool's single-dash flags (``-train -output -size ...``)
 with the C tool's defaults, and the same options in the usual long style (``--input``,
@@ -35,6 +36,45 @@ _COMPRESSED = (".gz", ".bz2", ".xz")
 
 class CommandError(Exception):
     """A problem to report in one line, without a traceback."""
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1.
+
+    Examples
+    --------
+    >>> positive_int("3")
+    3
+    >>> positive_int("-3")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be an integer >= 1, got -3
+    """
+    return _int_in_range(text, 1, None)
+
+
+def seed_int(text: str) -> int:
+    """An argparse type: a random seed, 0 to 2**64 - 1.
+
+    Examples
+    --------
+    >>> seed_int("-1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be an integer from 0 to 18446744073709551615, got -1
+    """
+    return _int_in_range(text, 0, (1 << 64) - 1)
+
+
+def _int_in_range(text: str, low: int, high: int | None) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < low or (high is not None and value > high):
+        bounds = f">= {low}" if high is None else f"from {low} to {high}"
+        raise argparse.ArgumentTypeError(f"must be an integer {bounds}, got {text}")
+    return value
 
 
 # ------------------------------------------------------------------ formats and files
@@ -80,7 +120,7 @@ def load_vectors(path: str, fmt: str | None = None) -> KeyedVectors:
 
     fmt = fmt or _sniff_format(_require_file(path))
     if fmt == "native":  # a whole model's file holds its word vectors too
-        return KeyedVectors.load(path, mmap="r")
+        return KeyedVectors.load(path, mmap="r", verify=True)  # it reads every row for a query anyway
     return KeyedVectors.load_word2vec_format(path, binary=fmt == "binary")
 
 
@@ -208,7 +248,7 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
            help="take the vocabulary and counts from this file instead of counting")
     option("-debug", "--debug", type=int, default=2, help="0 hides the progress bar (default 2)")
     option("--format", choices=FORMATS, help="output format (overrides -binary and the file name)")
-    option("--seed", type=int, default=1, help="random seed (default 1)")
+    option("--seed", type=seed_int, default=1, help="random seed (default 1)")
     option("--shared-negatives", action="store_true",
            help="skip-gram only: batched training with one set of noise words per window")
     train.set_defaults(handler=run_train)
@@ -339,7 +379,7 @@ def _add_query_parsers(commands: argparse._SubParsersAction) -> None:
         "Print the words nearest to WORD (several words: to their sum), by cosine similarity. "
         "With no WORD, read queries from stdin, one per line, until EOF or EXIT.")
     similar.add_argument("words", nargs="*", metavar="WORD")
-    similar.add_argument("--topn", type=int, default=40, help="how many (default 40)")
+    similar.add_argument("--topn", type=positive_int, default=40, help="how many (default 40)")
     similar.set_defaults(handler=run_similar)
 
     analogy = vectors_parser(
@@ -347,7 +387,7 @@ def _add_query_parsers(commands: argparse._SubParsersAction) -> None:
         "Print the words nearest to B - A + C (3CosAdd, or 3CosMul with --cosmul). With no "
         "words, read 'A B C' lines from stdin until EOF or EXIT.")
     analogy.add_argument("words", nargs="*", metavar="WORD", help="A B C")
-    analogy.add_argument("--topn", type=int, default=10, help="how many (default 10)")
+    analogy.add_argument("--topn", type=positive_int, default=10, help="how many (default 10)")
     analogy.add_argument("--cosmul", action="store_true", help="use 3CosMul")
     analogy.set_defaults(handler=run_analogy)
 
@@ -357,7 +397,7 @@ def _add_query_parsers(commands: argparse._SubParsersAction) -> None:
         "similarity file (word, word, score per line, e.g. WordSim-353), printed per section.")
     evaluate.add_argument("--analogies", metavar="FILE", help="analogy questions")
     evaluate.add_argument("--pairs", metavar="FILE", help="word pairs with human scores")
-    evaluate.add_argument("--restrict-vocab", type=int, default=300000,
+    evaluate.add_argument("--restrict-vocab", type=positive_int, default=300000,
                           help="only the most frequent words (default 300000)")
     evaluate.add_argument("--case-sensitive", action="store_true", help="do not lower-case")
     evaluate.add_argument("--cosmul", action="store_true", help="analogies by 3CosMul")
@@ -424,7 +464,7 @@ def _add_phrases_command(commands: argparse._SubParsersAction) -> None:
                          help="text to read, one sentence per line (.gz/.bz2/.xz decompressed)")
     phrases.add_argument("-output", "--output", dest="output", required=True, metavar="FILE",
                          help="where to write the text with phrases joined")
-    phrases.add_argument("-min-count", "--min-count", dest="min_count", type=int, default=5, metavar="N",
+    phrases.add_argument("-min-count", "--min-count", dest="min_count", type=positive_int, default=5, metavar="N",
                          help="discount in the score; pairs seen fewer times never join (default 5)")
     phrases.add_argument("-threshold", "--threshold", dest="threshold", type=float, default=100.0,
                          metavar="X", help="join pairs scoring above this; higher means fewer "
@@ -433,7 +473,7 @@ def _add_phrases_command(commands: argparse._SubParsersAction) -> None:
     phrases.add_argument("--scoring", choices=["default", "original", "npmi"], default="default",
                          help="default: word2phrase's score; original: gensim's (vocabulary size "
                               "for N); npmi: normalised PMI, threshold in [-1, 1]")
-    phrases.add_argument("--max-vocab-size", type=int, default=40000000, metavar="N",
+    phrases.add_argument("--max-vocab-size", type=positive_int, default=40000000, metavar="N",
                          help="prune the rarest words and pairs beyond this many (default 40000000)")
     phrases.add_argument("-debug", "--debug", dest="debug", type=int, default=0, metavar="N",
                          help="1 or more: print a summary on stderr (default 0)")
@@ -445,6 +485,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="w2v", description="Train and use word2vec embeddings.")
     parser.add_argument("--version", action="version", version=f"w2v {__version__}")
+    parser.add_argument("--debug", dest="traceback", action="store_true",
+                        help="show the full traceback of an error (before COMMAND: w2v --debug train ...)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     _add_train_parser(commands)
@@ -456,8 +498,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "and capitals, male and female, singular and plural), then print "
                     "neighbours and analogies. With --corpus, train on your own text file.")
     demo.add_argument("--corpus", metavar="FILE", help="a text file to train on instead")
-    demo.add_argument("--workers", type=int, default=2, help="training threads (default 2)")
-    demo.add_argument("--epochs", type=int, default=None, help="passes over the corpus")
+    demo.add_argument("--workers", type=positive_int, default=2, help="training threads (default 2)")
+    demo.add_argument("--epochs", type=positive_int, default=None, help="passes over the corpus (default 5)")
     demo.set_defaults(handler=run_demo)
     _add_phrases_command(commands)
 
@@ -477,13 +519,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     try:
         return args.handler(args)
-    except (CommandError, OSError, ValueError, KeyError, RuntimeError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"w2v {args.command}: error: {message}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print(f"w2v {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        if args.traceback:
+            raise
+        print(f"w2v {args.command}: error: {error_line(error)}", file=sys.stderr)
+        return 1
+
+
+def error_line(error: BaseException) -> str:
+    """What to print for ``error``: its message on one line, its kind where the message needs it.
+
+    Examples
+    --------
+    >>> error_line(KeyError("word 'zzz' is not in the vocabulary"))
+    "word 'zzz' is not in the vocabulary"
+    >>> error_line(MemoryError("Unable to allocate 3.7 TiB for an array"))
+    'not enough memory: Unable to allocate 3.7 TiB for an array'
+    >>> error_line(ZeroDivisionError("division by zero"))
+    'ZeroDivisionError: division by zero (w2v --debug ... shows where)'
+    """
+    message = error.args[0] if isinstance(error, KeyError) and error.args else error
+    message = " ".join(str(message).split()) or type(error).__name__
+    if isinstance(error, MemoryError):
+        return f"not enough memory: {message}"
+    if isinstance(error, (CommandError, OSError, ValueError, KeyError, RuntimeError)):
+        return message
+    return f"{type(error).__name__}: {message} (w2v --debug ... shows where)"
 
 
 if __name__ == "__main__":  # pragma: no cover

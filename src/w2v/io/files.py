@@ -1,4 +1,12 @@
-"""Small file helpers shared by every format: atomic writes and transparent decompression."""
+"""Small file helpers shared by every format: atomic writes, transparent decompression, key encoding.
+
+Atomic writes go to a temporary file next to the target, named ``.tmp-<12 hex digits>-<name>``,
+which is renamed over the target once complete. A process killed mid-save (``kill -9``, a
+power cut) leaves that temporary behind; the next save to the same path removes it. A
+temporary still being written is never removed: on POSIX its writer holds an exclusive
+``flock`` on it from creation to rename (the kernel drops the lock when the writer dies, however
+it dies); on Windows an open file cannot be deleted.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +15,25 @@ import contextlib
 import gzip
 import lzma
 import os
+import re
 import secrets
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from typing import IO, BinaryIO, Union
+
+try:
+    import fcntl
+except ImportError:  # Windows: an open file cannot be deleted, which protects a live temporary
+    fcntl = None
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+#: The random part of a temporary's name: ``.tmp-<this>-<target name>``.
+_TEMPORARY_TOKEN = re.compile(r"[0-9a-f]{12}")
+#: An empty, unlocked temporary younger than this may be a writer's between creating and
+#: locking it (microseconds apart): it is left alone.
+_FRESH_SECONDS = 60.0
 
 
 def open_binary(path: PathLike) -> BinaryIO:
@@ -32,6 +52,17 @@ def open_binary(path: PathLike) -> BinaryIO:
     path = os.fspath(path)
     opener = _OPENERS.get(os.path.splitext(path)[1].lower(), open)
     return opener(path, "rb")
+
+
+def is_compressed(path: PathLike) -> bool:
+    """Whether ``open_binary`` decompresses ``path`` (by its suffix).
+
+    Examples
+    --------
+    >>> is_compressed("vectors.txt.gz"), is_compressed("vectors.bin")
+    (True, False)
+    """
+    return os.path.splitext(os.fspath(path))[1].lower() in _OPENERS
 
 
 def encode_utf8(text: str) -> bytes:
@@ -58,13 +89,52 @@ def encode_utf8(text: str) -> bytes:
                          f"({error.reason})") from None
 
 
+
+def encode_keys(keys: Sequence[str], separator: str = "\n") -> bytes:
+    """``keys`` joined by ``separator``, as ``encode_utf8`` writes them, each one readable back.
+
+    A key holding ``surrogateescape`` characters is written as the bytes they stand for. When
+    those bytes happen to be valid UTF-8 (``'\\udcc3\\udca9'`` is written as ``b'\\xc3\\xa9'``,
+    which is ``'é'``), the file would give back a different key, or a duplicate: such a key
+    is refused with a ``ValueError`` naming it and what it would read back as. A key decoded
+    from a file with ``surrogateescape`` never does this; only surrogates made in Python can.
+
+    Examples
+    --------
+    >>> encode_keys(["a", "b\\udcff"])
+    b'a\\nb\\xff'
+    >>> encode_keys(["\\u00e9", "\\udcc3\\udca9"])
+    Traceback (most recent call last):
+    ...
+    ValueError: key '\\udcc3\\udca9' cannot be saved: its bytes b'\\xc3\\xa9' read back as 'é', which is also a key ...
+    """
+    text = separator.join(keys)
+    try:
+        return text.encode("utf-8")  # no surrogates: UTF-8 is one to one, nothing to check
+    except UnicodeEncodeError:
+        pass
+    data = encode_utf8(text)
+    if data.decode("utf-8", "surrogateescape") == text:
+        return data
+    known = set(keys)
+    for key in keys:
+        raw = encode_utf8(key)
+        back = raw.decode("utf-8", "surrogateescape")
+        if back != key:
+            clash = "which is also a key" if back in known else "a different key"
+            raise ValueError(f"key {key!r} cannot be saved: its bytes {raw!r} read back as {back!r}, {clash} "
+                             "(surrogate characters made in Python, not read from a file); rename it")
+    raise AssertionError("unreachable: the joined keys read back differently, but every key reads back")
+
+
 @contextlib.contextmanager
 def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
     """Write ``path`` all or nothing: a crash or an exception leaves any old file intact.
 
     The data goes to a temporary file in the same directory, is flushed to disk, and only
     then renamed over ``path`` (an atomic replace on POSIX and Windows). With ``compress``,
-    a ``.gz``/``.bz2``/``.xz`` suffix compresses what is written.
+    a ``.gz``/``.bz2``/``.xz`` suffix compresses what is written. Temporaries of ``path``
+    left by a writer that was killed are removed first (see the module notes).
 
     Examples
     --------
@@ -85,8 +155,11 @@ def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = _create_temporary(directory, os.path.basename(path))
+    name = os.path.basename(path)
+    descriptor, temporary = _create_temporary(directory, name)
+    replaced = False
     try:
+        remove_stale_temporaries(directory, name)
         with os.fdopen(descriptor, "wb") as raw:
             opener = _OPENERS.get(os.path.splitext(path)[1].lower()) if compress else None
             if opener is None:
@@ -96,7 +169,11 @@ def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
                     yield compressed
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(temporary, path)
+            if fcntl is not None:  # rename while still locked, so that no cleaner can take it
+                os.replace(temporary, path)
+                replaced = True
+        if not replaced:  # Windows cannot rename a file that is open
+            os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -105,7 +182,7 @@ def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
 
 
 def _create_temporary(directory: str, name: str) -> tuple[int, str]:
-    """Create a new, empty file next to ``name`` and open it for writing.
+    """Create a new, empty file next to ``name``, open for writing and locked (POSIX).
 
     Unlike ``tempfile.mkstemp`` (always mode 0600), the file gets the mode any new file
     gets (0666 less the umask), so a saved model is as readable as one written with
@@ -115,10 +192,87 @@ def _create_temporary(directory: str, name: str) -> tuple[int, str]:
     for _ in range(100):
         temporary = os.path.join(directory, f".tmp-{secrets.token_hex(6)}-{name}")
         try:
-            return os.open(temporary, flags, 0o666), temporary
+            descriptor = os.open(temporary, flags, 0o666)
         except FileExistsError:
             continue
+        if _try_lock(descriptor):
+            return descriptor, temporary
+        # A cleaner locked it in the instant before we could: it spares an empty new file, so remove it.
+        os.close(descriptor)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
     raise FileExistsError(f"cannot create a temporary file in {directory!r}")
+
+
+def _try_lock(descriptor: int) -> bool:
+    """Take the exclusive lock on an open file without waiting; True if taken (or no locks here)."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def remove_stale_temporaries(directory: str, name: str) -> list[str]:
+    """Remove the temporaries of ``directory/name`` that no live writer holds; returns their paths.
+
+    Only names of the form ``.tmp-<12 hex digits>-<name>`` are candidates (what
+    ``atomic_write`` creates for this target), and of those only files nobody is writing:
+    on POSIX, files whose ``flock`` can be taken (a writer holds it until it has renamed
+    its file, and the kernel releases it when a writer dies); an empty one younger than a
+    minute is spared too, since its writer may not have locked it yet. On Windows a file
+    being written cannot be deleted, so the failed delete spares it.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(folder, ".tmp-0123456789ab-model.w2v"), "wb").write(b"half a model")
+    >>> _ = open(os.path.join(folder, ".tmp-notours-model.w2v"), "wb").write(b"someone else's")
+    >>> [os.path.basename(p) for p in remove_stale_temporaries(folder, "model.w2v")]
+    ['.tmp-0123456789ab-model.w2v']
+    >>> sorted(os.listdir(folder))
+    ['.tmp-notours-model.w2v']
+    """
+    suffix = "-" + name
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:  # an unlistable directory: nothing to clean, the save itself may still work
+        return removed
+    for entry in entries:
+        token = entry.name[len(".tmp-"):-len(suffix)]
+        if (entry.name.startswith(".tmp-") and entry.name.endswith(suffix)
+                and _TEMPORARY_TOKEN.fullmatch(token) and _remove_if_abandoned(entry.path)):
+            removed.append(entry.path)
+    return removed
+
+
+def _remove_if_abandoned(path: str) -> bool:
+    if fcntl is None:
+        try:
+            os.unlink(path)  # fails (PermissionError) while a writer has the file open
+        except OSError:
+            return False
+        return True
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:  # gone (its writer renamed it), a link, or not ours to read
+        return False
+    try:
+        if not _try_lock(descriptor):
+            return False  # a live writer holds it
+        status = os.fstat(descriptor)
+        if status.st_size == 0 and time.time() - status.st_mtime < _FRESH_SECONDS:
+            return False
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)  # releases our lock
 
 
 def _sync_directory(directory: str) -> None:

@@ -18,8 +18,9 @@ Safety: nothing is unpickled. ``.npy`` headers are parsed as literals, object an
 non-numeric dtypes are refused, and every array's shape and dtype must match ``w2v.json``.
 A file written by a newer format version is refused with a clear error. Writes go through
 ``fileio.atomic_write``: a crash mid-save leaves any previous file intact. Zip CRCs are
-written, and checked for the small members; the arrays are not checksummed on load (it
-would cost a full read, defeating mmap); ``unzip -t`` checks a whole file.
+written for every member and checked on load: for the small members always, for the arrays
+when they are read into memory (``verify``, see ``Archive``); ``verify_file`` or ``unzip -t``
+checks a whole file. No size in a file is trusted: see ``Archive``.
 """
 
 from __future__ import annotations
@@ -33,14 +34,17 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from w2v.io import FormatError
-from w2v.io.container import Archive, write_archive
-from w2v.io.files import encode_utf8
+from w2v.io.container import MANIFEST, Archive, write_archive
+from w2v.io.files import encode_keys
 
 if TYPE_CHECKING:
     from w2v.model import Word2Vec
     from w2v.vectors.keyedvectors import KeyedVectors
 
 logger = logging.getLogger(__name__)
+
+#: Bytes per key the key list may take, on average (real keys average under 20).
+KEY_BYTES = 4096
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -62,7 +66,7 @@ def _keys_text(keys: list[str]) -> bytes:
             raise TypeError(f"only str keys can be saved, got {key!r}")
         if "\n" in key:
             raise ValueError(f"key {key!r} contains a newline, which the key list cannot store")
-    return encode_utf8("\n".join(keys))
+    return encode_keys(keys)
 
 
 def keyed_vectors_members(kv: "KeyedVectors", prefix: str = "wv/") -> tuple[dict, dict, dict]:
@@ -88,8 +92,30 @@ def keyed_vectors_members(kv: "KeyedVectors", prefix: str = "wv/") -> tuple[dict
     return section, texts, arrays
 
 
+def _count(archive: Archive, section: dict, name: str, minimum: int) -> int:
+    value = section.get(name)
+    if type(value) is not int or value < minimum:
+        raise FormatError(f"{archive.path}: {MANIFEST} gives {name} {str(value)[:80]!r}, not an integer >= {minimum}")
+    return value
+
+
+def _attribute_names(archive: Archive, section: dict) -> list[str]:
+    names = section.get("attributes", [])
+    if not isinstance(names, list) or not all(isinstance(name, str) and _valid_attribute(name) for name in names):
+        raise FormatError(f"{archive.path}: {MANIFEST} lists attributes {str(names)[:120]}, not a list of names")
+    return names
+
+
+def _valid_attribute(name: str) -> bool:
+    return bool(name) and "/" not in name and not name.startswith(".")
+
+
 def keyed_vectors_from(archive: Archive, cls: type, prefix: str = "wv/") -> "KeyedVectors":
     """Build a KeyedVectors from the members under ``prefix``.
+
+    The shapes are checked before anything is read: the vectors must be ``count x
+    vector_size`` and lie inside the file, so that a manifest cannot ask for more memory
+    than the file holds; the key list is then read with a bound of ``KEY_BYTES`` per key.
 
     Examples
     --------
@@ -106,18 +132,20 @@ def keyed_vectors_from(archive: Archive, cls: type, prefix: str = "wv/") -> "Key
     section = archive.manifest.get(prefix.rstrip("/"))
     if not isinstance(section, dict):
         raise FormatError(f"{archive.path} holds no word vectors")
-    count, vector_size = int(section["count"]), int(section["vector_size"])
-    text = archive.bytes(prefix + "keys.txt")
+    count, vector_size = _count(archive, section, "count", 0), _count(archive, section, "vector_size", 1)
+    attributes = _attribute_names(archive, section)
+    shape, _ = archive.array_shape(prefix + "vectors.npy")
+    if shape != (count, vector_size):
+        raise FormatError(f"{archive.path}: vectors have shape {shape}, expected {(count, vector_size)}")
+    text = archive.text(prefix + "keys.txt", limit=count * KEY_BYTES + KEY_BYTES)
     found = text.count(b"\n") + 1 if count else len(text)
     if found != count:
-        raise FormatError(f"{archive.path}: {prefix}keys.txt holds {found} keys, w2v.json says {count}")
+        raise FormatError(f"{archive.path}: {prefix}keys.txt holds {found} keys, {MANIFEST} says {count}")
     vectors = archive.array(prefix + "vectors.npy")
-    if vectors.shape != (count, vector_size):
-        raise FormatError(f"{archive.path}: vectors have shape {vectors.shape}, expected {(count, vector_size)}")
     kv = cls(vector_size, dtype=vectors.dtype)
     kv.vectors = vectors
     kv._set_key_text(text, count)  # decoded and split into index_to_key / key_to_index on first use
-    for attr in section.get("attributes", []):
+    for attr in attributes:
         values = archive.array(f"{prefix}attrs/{attr}.npy")
         if values.shape != (count,):
             raise FormatError(f"{archive.path}: attribute {attr} has shape {values.shape}, expected ({count},)")
@@ -143,8 +171,12 @@ def save_keyed_vectors(kv: "KeyedVectors", path: PathLike) -> None:
     write_archive(path, {"kind": "KeyedVectors", "wv": section}, texts, arrays)
 
 
-def load_keyed_vectors(path: PathLike, mmap: str | None = None, cls: type | None = None) -> "KeyedVectors":
+def load_keyed_vectors(path: PathLike, mmap: str | None = None, cls: type | None = None,
+                       verify: bool | None = None) -> "KeyedVectors":
     """Load word vectors from a native file (saved by ``KeyedVectors.save`` or ``Word2Vec.save``).
+
+    ``verify`` checks the arrays' CRC-32s (default: when they are read into memory, not
+    when mapped; see ``Archive``).
 
     Examples
     --------
@@ -152,7 +184,7 @@ def load_keyed_vectors(path: PathLike, mmap: str | None = None, cls: type | None
     """
     if cls is None:
         from w2v.vectors.keyedvectors import KeyedVectors as cls
-    with Archive(path, mmap) as archive:
+    with Archive(path, mmap, verify) as archive:
         return keyed_vectors_from(archive, cls)
 
 
@@ -230,32 +262,67 @@ def save_word2vec(model: "Word2Vec", path: PathLike) -> None:
     write_archive(path, manifest, texts, arrays)
 
 
-def load_word2vec(cls: type, path: PathLike, mmap: str | None = None) -> "Word2Vec":
+def _model_section(archive: Archive) -> tuple[dict, dict, list]:
+    """(params, state, output array names) of a whole model's file, their types checked."""
+    section = archive.manifest.get("model")
+    if archive.manifest.get("kind") != "Word2Vec" or not isinstance(section, dict):
+        raise FormatError(f"{archive.path} holds only word vectors, not a whole model: use KeyedVectors.load")
+    params, state = section.get("params", {}), section.get("state", {})
+    outputs = section.get("output_arrays", [])
+    if (not isinstance(params, dict) or not isinstance(state, dict) or not isinstance(outputs, list)
+            or not all(isinstance(name, str) for name in outputs)):
+        raise FormatError(f"{archive.path}: {MANIFEST}'s model section is damaged (params, state or output_arrays "
+                          "of the wrong type)")
+    return params, state, outputs
+
+
+def _restore_state(archive: Archive, model: "Word2Vec", state: dict) -> None:
+    """Set the saved training state on ``model``: each value of the type a new model has."""
+    from w2v.train.driver import EpochStats
+    stats = state.pop("epoch_stats", [])
+    try:
+        model.epoch_stats = [EpochStats(**entry) for entry in stats]
+    except TypeError as error:  # not a list of dicts, or fields EpochStats does not have
+        raise FormatError(f"{archive.path}: damaged epoch statistics ({error})") from None
+    if not all(_is_number(value) for entry in model.epoch_stats for value in asdict(entry).values()):
+        raise FormatError(f"{archive.path}: damaged epoch statistics (a value that is not a number)")
+    for name, value in state.items():
+        if name not in type(model)._saved_state:
+            continue
+        default = getattr(model, name)
+        if not _is_number(value) or (isinstance(default, int) and not isinstance(value, int)):
+            raise FormatError(f"{archive.path}: saved state {name}={str(value)[:80]!r} is not a "
+                              f"{type(default).__name__}")
+        setattr(model, name, value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def load_word2vec(cls: type, path: PathLike, mmap: str | None = None, verify: bool | None = None) -> "Word2Vec":
     """Load a model saved by ``save_word2vec``, ready to continue training.
 
-    ``Word2Vec.load`` calls this; see the example of ``Word2Vec.save``.
+    ``Word2Vec.load`` calls this; see the example of ``Word2Vec.save``. ``verify`` as in
+    ``load_keyed_vectors``.
     """
     from w2v.vectors.keyedvectors import KeyedVectors
-    from w2v.train.driver import EpochStats
-    with Archive(path, mmap) as archive:
-        section = archive.manifest.get("model")
-        if archive.manifest.get("kind") != "Word2Vec" or not isinstance(section, dict):
-            raise FormatError(f"{archive.path} holds only word vectors, not a whole model: use KeyedVectors.load")
+    with Archive(path, mmap, verify) as archive:
+        saved, state, outputs = _model_section(archive)
         accepted = set(constructor_parameters(cls))
         params = {}
-        for name, value in section.get("params", {}).items():
+        for name, value in saved.items():
             if name in accepted and name not in cls._unsaved_params:
                 params[name] = value
             else:
                 logger.warning("%s: ignoring saved parameter %s=%r, unknown to this version", path, name, value)
-        model = cls(**params)
+        try:
+            model = cls(**params)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise FormatError(f"{archive.path}: the saved parameters are invalid: {error}") from None
         model.wv = keyed_vectors_from(archive, KeyedVectors)
         for name in cls._output_arrays:
-            saved = name in section.get("output_arrays", [])
-            setattr(model, name, archive.array(f"model/{name}.npy", _output_matrix_like) if saved else None)
-        state = dict(section.get("state", {}))
-        model.epoch_stats = [EpochStats(**stats) for stats in state.pop("epoch_stats", [])]
-        for name, value in state.items():
-            if name in cls._saved_state:
-                setattr(model, name, value)
+            saved_array = name in outputs
+            setattr(model, name, archive.array(f"model/{name}.npy", _output_matrix_like) if saved_array else None)
+        _restore_state(archive, model, dict(state))
     return model

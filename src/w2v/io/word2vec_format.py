@@ -25,7 +25,7 @@ words at a byte count, which can split a character).
 
 from __future__ import annotations
 
-import gzip
+import itertools
 import logging
 import lzma
 import os
@@ -37,7 +37,9 @@ from typing import IO, TYPE_CHECKING, Union
 
 import numpy as np
 
-from w2v.io.files import atomic_write, encode_utf8, open_binary
+from w2v.io import FormatError, TruncatedFileError
+from w2v.io.files import atomic_write, encode_keys, is_compressed, open_binary
+from w2v.io.limits import require_memory
 
 if TYPE_CHECKING:
     from w2v.vectors.keyedvectors import KeyedVectors
@@ -51,6 +53,19 @@ PathLike = Union[str, "os.PathLike[str]"]
 CHUNK_BYTES = 1 << 20
 #: Lines written per write() call.
 WRITE_LINES = 1024
+#: The header line is a few bytes; a longer first line is not a header.
+HEADER_BYTES = 4096
+#: The longest key (and, for a text line, the room besides its numbers) accepted: no file can
+#: make a reader hold a longer line in memory.
+MAX_LINE_BYTES = 1 << 20
+#: Chunks of whitespace after the announced vectors checked before the rest is ignored.
+TRAILING_CHUNKS = 4
+#: What can end a key in the C tool's reader (besides a space): never inside a binary key.
+_LINE_BREAKS = re.compile(rb"[\n\t\r]")
+#: The bytes of a text file's numbers and separators (deleted by bytes.translate).
+_TEXT_NUMBER_BYTES = b"0123456789.+-eE \t\r\n"
+#: A vocabulary file's count: a non-negative decimal integer, at most 18 digits.
+_COUNT = re.compile(r"[0-9]{1,18}")
 #: What the C tool and the readers split on. Other Unicode spaces (U+00A0, U+3000, ...) can
 #: be inside a key: the corpus-file reader splits on ASCII whitespace only, as the C tool does.
 _WHITESPACE = re.compile(r"[ \t\n\r\x0b\x0c]")
@@ -71,7 +86,7 @@ def _checked_keys(kv: "KeyedVectors", order: np.ndarray, prefix: str) -> list[st
         if not key or _WHITESPACE.search(key):
             raise ValueError(f"key {key!r} is empty or contains whitespace, which the word2vec format "
                              "uses as a separator; rename it or use the native format (kv.save)")
-    encode_utf8("\n".join(keys))  # a key no bytes stand for is refused before any file is opened
+    encode_keys(keys)  # a key that would not read back as itself is refused before any file is opened
     return keys
 
 
@@ -146,15 +161,23 @@ def save_word2vec_format(kv: "KeyedVectors", fname: PathLike, fvocab: PathLike |
 # ---------------------------------------------------------------------- reading
 
 class _Source:
-    """A file read in chunks, with the byte offset and line number of what was consumed."""
+    """A file read in chunks, with the byte offset and line number of what was consumed.
 
-    def __init__(self, handle: IO[bytes], name: str):
+    The unconsumed bytes are a ``bytearray`` (appending a chunk and dropping consumed bytes
+    from the front are both amortised O(chunk)), and a line is searched for its newline only
+    in bytes not searched before, so reading a line of n bytes costs O(n), however long.
+    """
+
+    def __init__(self, handle: IO[bytes], name: str, compressed: bool):
         self.handle = handle
         self.name = name
-        self.buffer = b""
+        self.compressed = compressed
+        self.buffer = bytearray()
         self.offset = 0  # file offset of buffer[0]
         self.line = 0  # lines consumed so far
         self.eof = False
+        self.unterminated = False  # the last line had no newline
+        self.max_line = 16 * MAX_LINE_BYTES  # until the dimension is known
 
     def fill(self) -> bool:
         """Append the next chunk to the buffer; False at the end of the file."""
@@ -162,9 +185,14 @@ class _Source:
             return False
         try:
             chunk = self.handle.read(CHUNK_BYTES)
-        except (EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError) as error:
-            raise self.error(f"the compressed data is truncated or damaged after {self.offset + len(self.buffer)} "
-                             f"decompressed bytes ({error})") from None
+        except EOFError as error:
+            raise self.truncated(f"the compressed data is truncated ({error}; {self.offset + len(self.buffer)} "
+                                 "bytes had been decompressed before the chunk that ends early)") from None
+        except (OSError, zlib.error, lzma.LZMAError) as error:
+            if not self.compressed:
+                raise
+            raise self.error(f"the compressed data is damaged after {self.offset + len(self.buffer)} decompressed "
+                             f"bytes ({error})") from None
         if not chunk:
             self.eof = True
             return False
@@ -173,33 +201,55 @@ class _Source:
 
     def consume(self, count: int) -> None:
         self.offset += count
-        self.buffer = self.buffer[count:]
+        del self.buffer[:count]
+
+    def take(self, count: int) -> bytes:
+        """The next ``count`` bytes, consumed."""
+        with memoryview(self.buffer) as view:
+            data = view[:count].tobytes()
+        self.consume(count)
+        return data
 
     def lines(self) -> Iterator[list[bytes]]:
-        """Blocks of complete lines (without their newline); the last line may lack one."""
+        """Blocks of complete lines (without their newline); the last line may lack one.
+
+        A line longer than ``max_line`` bytes is an error: no file can make the reader hold
+        more than that (and a chunk) in memory.
+        """
+        searched = 0  # the buffer holds no newline before this
         while True:
-            cut = self.buffer.rfind(b"\n")
+            cut = self.buffer.rfind(b"\n", searched)
             if cut >= 0:
-                block = self.buffer[:cut].split(b"\n")
-                self.consume(cut + 1)
+                block = self.take(cut + 1).split(b"\n")
+                block.pop()  # what follows the last newline: nothing
+                searched = len(self.buffer)
                 yield block
-            elif not self.fill():
+                continue
+            searched = len(self.buffer)
+            if searched > self.max_line:
+                raise self.error(f"line {self.line + 1} is longer than {self.max_line} bytes: not a word2vec text "
+                                 "file (or read a binary one with binary=True)")
+            if not self.fill():
                 if self.buffer:
-                    block = [self.buffer]
-                    self.consume(len(self.buffer))
-                    yield block
+                    self.unterminated = True
+                    yield [self.take(len(self.buffer))]
                 return
 
     def header(self) -> bytes:
-        while b"\n" not in self.buffer and self.fill():
+        """The first line (at most HEADER_BYTES of it), consumed."""
+        while b"\n" not in self.buffer and len(self.buffer) < HEADER_BYTES and self.fill():
             pass
-        line, _, _ = self.buffer.partition(b"\n")
+        cut = self.buffer.find(b"\n", 0, HEADER_BYTES)
+        line = bytes(self.buffer[:cut] if cut >= 0 else self.buffer[:HEADER_BYTES])
         self.consume(min(len(line) + 1, len(self.buffer)))
         self.line = 1
         return line
 
-    def error(self, message: str) -> ValueError:
-        return ValueError(f"{self.name}: {message}")
+    def error(self, message: str) -> FormatError:
+        return FormatError(f"{self.name}: {message}")
+
+    def truncated(self, message: str) -> TruncatedFileError:
+        return TruncatedFileError(f"{self.name}: {message}")
 
 
 def _parse_header(source: _Source) -> tuple[int, int]:
@@ -235,14 +285,13 @@ def _decode_all(words: list[bytes], encoding: str, unicode_errors: str, source: 
 class _Collector:
     """Keys and vector rows as they are read; a repeated key keeps its first vector (as gensim)."""
 
-    def __init__(self, kv: "KeyedVectors", expected: int | None, datatype: type):
+    def __init__(self, kv: "KeyedVectors", capacity: int | None, datatype: type):
         self.kv = kv
-        self.expected = expected
+        self.expected = capacity  # None: no header, the vectors are collected in blocks
         self.rows = 0  # records read, duplicates included
         self.blocks: list[np.ndarray] = []
-        self.filled = 0
         self.duplicates = 0
-        self.vectors = np.empty((expected, kv.vector_size), dtype=datatype) if expected is not None else None
+        self.vectors = np.empty((capacity, kv.vector_size), dtype=datatype) if capacity is not None else None
 
     def add(self, words: list[str], vectors: np.ndarray) -> None:
         self.rows += len(words)
@@ -258,6 +307,8 @@ class _Collector:
         if not all(fresh):
             self.duplicates += len(fresh) - sum(fresh)
             vectors = vectors[np.array(fresh)]
+        if self.kv.vectors.dtype.kind != "f":
+            _check_exact(vectors, self.kv.vectors.dtype)
         if self.vectors is not None:
             self.vectors[start:start + len(vectors)] = vectors
         else:
@@ -271,6 +322,17 @@ class _Collector:
                 return np.empty((0, self.kv.vector_size), dtype=self.kv.vectors.dtype)
             return np.concatenate(self.blocks)
         return self.vectors[:len(self.kv.index_to_key)]
+
+
+def _check_exact(vectors: np.ndarray, dtype: np.dtype) -> None:
+    """Refuse values an integer ``datatype`` would change (0.12 would silently become 0)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        converted = vectors.astype(dtype)
+        changed = converted != vectors
+    if changed.any():
+        value = vectors[changed][0]
+        raise ValueError(f"datatype={dtype} cannot hold the vectors' values exactly ({value!r} would become "
+                         f"{value.astype(dtype)!r}); use a float datatype")
 
 
 def _parse_numbers(rests: list[bytes], size: int, line_numbers: list[int], source: _Source) -> np.ndarray:
@@ -315,6 +377,8 @@ def _split_lines(block: list[bytes], first_line: int, skip_blank: bool,
 def _read_text(source: _Source, collector: _Collector, size: int | None, wanted: int | None,
                encoding: str, unicode_errors: str) -> int | None:
     """Read text records; returns the vector size (from the first line when there is no header)."""
+    if size is not None:
+        source.max_line = _max_line_bytes(size)
     for block in source.lines():
         first_line = source.line + 1
         if wanted is not None:
@@ -324,16 +388,28 @@ def _read_text(source: _Source, collector: _Collector, size: int | None, wanted:
         words, rests, numbers = _split_lines(block, first_line, size is None or collector.expected is None, source)
         if not words:
             continue
+        if source.unterminated and numbers[-1] == source.line:
+            # The writers end every line with a newline: a last line without one was cut,
+            # possibly inside its last number (-0.12345679 read as -0.123).
+            raise source.truncated(f"line {source.line}, the last, does not end with a newline: the file looks "
+                                   "truncated inside it (if the file is complete, add the final newline)")
         if size is None:
             size = len(rests[0].split())
             if size < 1:
                 raise source.error(f"line {numbers[0]}: a key without numbers")
             collector.kv.vector_size = size
+            source.max_line = _max_line_bytes(size)
         keys = _decode_all(words, encoding, unicode_errors, source, lambda i: f"line {numbers[i]}")
         collector.add(keys, _parse_numbers(rests, size, numbers, source))
         if wanted is not None and collector.rows >= wanted:
             break
     return size
+
+
+def _max_line_bytes(size: int) -> int:
+    """The longest text line accepted for vectors of ``size`` numbers: a generous bound on a
+    key and on each number (a float64 written with %lf can take 300 digits)."""
+    return MAX_LINE_BYTES + 512 * size
 
 
 def _read_binary(source: _Source, collector: _Collector, size: int, wanted: int, encoding: str,
@@ -348,17 +424,18 @@ def _read_binary(source: _Source, collector: _Collector, size: int, wanted: int,
             if space < 0 or len(buffer) - space - 1 < record:
                 break
             starts.append(position)
-            words.append(buffer[position:space])
+            words.append(bytes(buffer[position:space]))
             pieces.append(buffer[space + 1:space + 1 + record])
             position = space + 1 + record
         if words:
+            _check_binary_records(source, words, pieces, starts, collector.rows)
             base, done = source.offset, collector.rows
             keys = _decode_all(words, encoding, unicode_errors, source,
                                lambda i: f"byte {base + starts[i]} (vector {done + i + 1})")
             collector.add(keys, np.frombuffer(b"".join(pieces), dtype="<f4").reshape(len(words), size))
         source.consume(position)
         if collector.rows < wanted and not source.fill():
-            raise source.error(
+            raise source.truncated(
                 f"the file ends at byte {source.offset + len(source.buffer)}, inside vector {collector.rows + 1}: "
                 f"the header promises {wanted} vectors of {size} float32 values. The file is truncated, or the "
                 "header is wrong")
@@ -367,13 +444,32 @@ def _read_binary(source: _Source, collector: _Collector, size: int, wanted: int,
                                "bytes; the file is not in binary word2vec format")
 
 
+def _check_binary_records(source: _Source, words: list[bytes], pieces: list[bytes], starts: list[int],
+                          done: int) -> None:
+    """Refuse what a text file read with ``binary=True`` looks like: keys with line breaks
+    in them (the C tool's keys never hold one), or a first batch of "floats" that are all
+    digits, signs and spaces."""
+    if _LINE_BREAKS.search(b" ".join(words)):
+        i = next(i for i, word in enumerate(words) if _LINE_BREAKS.search(word))
+        word = words[i]
+        raise source.error(f"byte {source.offset + starts[i]} (vector {done + i + 1}): key {word[:80]!r} holds a "
+                           "line break, which keys of the binary format never do: is this a text file? "
+                           "Load it with binary=False")
+    if not done and not b"".join(pieces).translate(None, _TEXT_NUMBER_BYTES):
+        raise source.error(f"the first {len(words)} vectors' bytes are all digits, signs and spaces, not float32 "
+                           "values: this is a text file; load it with binary=False")
+
+
 def _warn_trailing_data(source: _Source) -> None:
-    while not source.buffer.strip():
+    """Log data after the announced vectors; whitespace (up to a few chunks of it) is fine."""
+    for _ in range(TRAILING_CHUNKS):
+        if source.buffer.strip():
+            logger.warning("%s: data after the vectors the header announces was ignored (at byte %i)",
+                           source.name, source.offset)
+            return
         source.consume(len(source.buffer))
         if not source.fill():
             return
-    logger.warning("%s: data after the vectors the header announces was ignored (at byte %i)",
-                   source.name, source.offset)
 
 
 def write_counts(fvocab: PathLike, keys: list[str], counts: list[int]) -> None:
@@ -387,21 +483,47 @@ def write_counts(fvocab: PathLike, keys: list[str], counts: list[int]) -> None:
     >>> read_counts(path)
     {'the': 5, 'cat': 2}
     """
-    data = encode_utf8("".join(f"{key} {count}\n" for key, count in zip(keys, counts)))
+    encode_keys(keys)  # each key must read back as itself
+    data = encode_keys([f"{key} {count}\n" for key, count in zip(keys, counts)], separator="")
     with atomic_write(fvocab) as out:
         out.write(data)
 
 
 def read_counts(fvocab: PathLike, unicode_errors: str = "strict") -> dict[str, int]:
-    """Read a vocabulary file of ``key count`` lines (blank lines skipped); see ``write_counts``."""
+    """Read a vocabulary file of ``key count`` lines (blank lines skipped); see ``write_counts``.
+
+    Raises
+    ------
+    FormatError
+        For a line that is not a key and a non-negative integer count, or longer than
+        ``MAX_LINE_BYTES``, naming the file and line.
+    """
     counts = {}
+    name = os.fspath(fvocab)
     with open_binary(fvocab) as handle:
-        for number, line in enumerate(handle, start=1):
-            fields = line.decode("utf-8", errors=unicode_errors).split()
+        for number in itertools.count(1):
+            try:
+                line = handle.readline(MAX_LINE_BYTES + 1)
+            except EOFError as error:
+                raise TruncatedFileError(f"{name}: the compressed data ends early ({error})") from None
+            except (OSError, zlib.error, lzma.LZMAError) as error:
+                if not is_compressed(name):
+                    raise
+                raise FormatError(f"{name}: the compressed data is damaged ({error})") from None
+            if not line:
+                return counts
+            if len(line) > MAX_LINE_BYTES:
+                raise FormatError(f"{name}, line {number}: longer than {MAX_LINE_BYTES} bytes: not a vocabulary file")
+            try:
+                fields = line.decode("utf-8", errors=unicode_errors).split()
+            except UnicodeDecodeError as error:
+                raise FormatError(f"{name}, line {number}: not valid UTF-8 ({error.reason}); pass unicode_errors="
+                                  "'replace' or 'surrogateescape' to read it anyway") from None
             if not fields:
                 continue
-            if len(fields) != 2 or not fields[1].lstrip("-").isdigit():
-                raise ValueError(f"{os.fspath(fvocab)}, line {number}: expected 'key count', found {line[:80]!r}")
+            if len(fields) != 2 or not _COUNT.fullmatch(fields[1]):
+                raise FormatError(f"{name}, line {number}: expected 'key count' (a count from 0 to 10**18), "
+                                  f"found {line[:80]!r}")
             counts[fields[0]] = int(fields[1])
     return counts
 
@@ -434,8 +556,9 @@ def load_word2vec_format(fname: PathLike, fvocab: PathLike | None = None, binary
         How keys are decoded (``unicode_errors``: ``"strict"``, ``"replace"``, ``"ignore"``).
     limit : int, optional
         Read only the first ``limit`` vectors.
-    datatype : numpy float type
-        Element type of the loaded vectors.
+    datatype : numpy type
+        Element type of the loaded vectors. An integer type is accepted only for vectors
+        whose values are all integers.
     no_header : bool
         The (text) file has no ``count dimension`` line: the dimension is taken from the
         first line.
@@ -444,8 +567,17 @@ def load_word2vec_format(fname: PathLike, fvocab: PathLike | None = None, binary
 
     Raises
     ------
-    ValueError
-        For a malformed or truncated file, naming the line or byte offset.
+    FormatError
+        For a malformed file, naming the line or byte offset: a line with the wrong number of
+        values, a token that is not a number, a text file read with ``binary=True``, a line
+        longer than any vector of the header's dimension can take, a damaged compressed
+        stream, invalid text in a key (with ``unicode_errors="strict"``).
+    TruncatedFileError
+        (a ``FormatError`` and an ``EOFError``) For a file that ends before the vectors its
+        header announces, or whose last line has no newline (cut inside its last number),
+        or whose header announces more vectors than the file's size can hold.
+    MemoryError
+        When the header of a compressed file announces more vectors than fit in memory.
 
     Examples
     --------
@@ -461,26 +593,46 @@ def load_word2vec_format(fname: PathLike, fvocab: PathLike | None = None, binary
     if binary and no_header:
         raise ValueError("no_header=True needs a text file: a binary file cannot be parsed without its header")
     counts = read_counts(fvocab, unicode_errors) if fvocab is not None else None
+    name = os.fspath(fname)
     with open_binary(fname) as handle:
-        source = _Source(handle, os.fspath(fname))
+        source = _Source(handle, name, is_compressed(name))
         if no_header:
             count, size = None, None
         else:
             count, size = _parse_header(source)
         wanted = count if not limit else (min(count, limit) if count is not None else limit)
+        capacity = None if count is None else _capacity(source, handle, wanted, size, binary, np.dtype(datatype))
         kv = cls(size or 1, dtype=datatype)
-        collector = _Collector(kv, wanted if count is not None else None, datatype)
+        collector = _Collector(kv, capacity, datatype)
         if binary:
             _read_binary(source, collector, size, wanted, encoding, unicode_errors)
         else:
             size = _read_text(source, collector, size, wanted, encoding, unicode_errors)
             if wanted is not None and count is not None and collector.rows < wanted:
-                raise source.error(f"the file ends at line {source.line}, after {collector.rows} vectors: the "
-                                   f"header promises {count}. The file is truncated, or the header is wrong")
+                raise source.truncated(f"the file ends at line {source.line}, after {collector.rows} vectors: the "
+                                       f"header promises {count}. The file is truncated, or the header is wrong")
         if count is not None and not limit:
             _warn_trailing_data(source)
     kv.vector_size = size or kv.vector_size
     kv.vectors = collector.finish().reshape(len(kv.index_to_key), kv.vector_size)
     _set_counts(kv, collector.rows, counts)
-    logger.info("loaded %s vectors of dimension %i from %s", len(kv), kv.vector_size, os.fspath(fname))
+    logger.info("loaded %s vectors of dimension %i from %s", len(kv), kv.vector_size, name)
     return kv
+
+
+def _capacity(source: _Source, handle: IO[bytes], wanted: int, size: int, binary: bool, dtype: np.dtype) -> int:
+    """Rows to allocate for the vectors a header announces: never more than the file can hold.
+
+    A plain file's size bounds how many records it holds (each takes at least a one-byte
+    key, a separator and, in binary, 4 bytes per number; in text, a digit and a separator
+    per number and a newline): a header announcing more gets that many rows, and the
+    reader then says where the file ends. A compressed file's size bounds nothing, so
+    its header is checked against the memory available instead.
+    """
+    if not source.compressed:
+        shortest = 2 + (4 * size if binary else 2 * size)
+        wanted = min(wanted, (os.fstat(handle.fileno()).st_size - source.offset) // shortest)
+    require_memory(wanted * size * dtype.itemsize,
+                   f"the vectors the header of {source.name} announces ({wanted} x {size} {dtype})",
+                   "pass limit= to load only the first vectors")
+    return wanted

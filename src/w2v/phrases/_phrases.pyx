@@ -855,8 +855,11 @@ cdef class PhraseCounter(PhraseSource):
         lengths = np.asarray(lengths, dtype=np.int64)
         flat = np.ascontiguousarray(ids, dtype=np.int32)
         values = np.asarray(values, dtype=np.int64)
+        # Each length is bounded too: the int64 sum of huge lengths can wrap around to len(flat),
+        # and a phrase longer than the ids would be read past their end.
         if (len(counts) != len(words) or len(values) != len(lengths) or int(lengths.sum()) != len(flat)
-                or (len(lengths) and lengths.min() < 2) or (len(flat) and (flat.min() < 0 or flat.max() >= len(words)))
+                or (len(lengths) and (lengths.min() < 2 or lengths.max() > len(flat)))
+                or (len(flat) and (flat.min() < 0 or flat.max() >= len(words)))
                 or (len(counts) and counts.min() < 0) or (len(values) and values.min() < 1)):
             raise ValueError("inconsistent phrase counts")
         if len(set(words)) != len(words) or not all(type(word) is str for word in words):

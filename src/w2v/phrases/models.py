@@ -10,8 +10,11 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import lzma
 import numbers
+import os
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -19,7 +22,8 @@ import numpy as np
 
 from w2v.phrases import _phrases
 from w2v.phrases.scoring import SCORER_KINDS, SCORERS, Scorer, check_threshold, scoring_function, scoring_name
-from w2v.io.files import PathLike, atomic_write, open_binary
+from w2v.io import FormatError, TruncatedFileError
+from w2v.io.files import PathLike, atomic_write, is_compressed, open_binary
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +41,12 @@ Sentence = list[str]
 
 FORMAT = "w2v-phrases"
 FORMAT_VERSION = 1
+#: A compressed phrases file may inflate to at most this many times its size (JSON of counts
+#: compresses about 5 times; a bomb, 1000 times).
+MAX_INFLATION = 200
+#: What interpreting a damaged document raises (a wrong type, a missing field, a number out
+#: of range, inconsistent arrays): each becomes a FormatError.
+_DAMAGE = (KeyError, TypeError, ValueError, OverflowError, IndexError)
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
@@ -182,20 +192,45 @@ class _PhraseModel:
 
 
 def _read(path: PathLike, expected: str) -> dict[str, Any]:
-    with open_binary(path) as f:
-        try:
-            document = json.loads(f.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"{path}: not a w2v phrases file ({error})") from None
+    document = _parse_json(path)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a w2v phrases file")
+        raise FormatError(f"{path}: not a w2v phrases file")
     if document.get("version") != FORMAT_VERSION:
-        raise ValueError(f"{path}: phrases file version {document.get('version')!r} is not supported "
-                         f"(this w2v reads version {FORMAT_VERSION})")
+        raise FormatError(f"{path}: phrases file version {str(document.get('version'))[:40]!r} is not supported "
+                          f"(this w2v reads version {FORMAT_VERSION})")
     if document.get("class") != expected:
-        raise ValueError(f"{path} holds a {document.get('class')}; load it with "
-                         f"{document.get('class')}.load")
+        found = str(document.get("class"))[:40]
+        raise FormatError(f"{path} holds a {found}; load it with {found}.load")
     return document
+
+
+def _parse_json(path: PathLike) -> Any:
+    """The JSON document of a phrases file; a compressed one may inflate MAX_INFLATION times at most."""
+    name = os.fspath(path)
+    limit = os.path.getsize(name) * MAX_INFLATION + (1 << 20) if is_compressed(name) else None
+    try:
+        with open_binary(name) as f:
+            data = f.read() if limit is None else f.read(limit + 1)
+    except EOFError as error:
+        raise TruncatedFileError(f"{name}: the compressed data is truncated ({error})") from None
+    except (OSError, zlib.error, lzma.LZMAError) as error:
+        if not is_compressed(name):
+            raise
+        raise FormatError(f"{name}: the compressed data is damaged ({error})") from None
+    if limit is not None and len(data) > limit:
+        raise FormatError(f"{name} inflates to more than {MAX_INFLATION} times its size: not a phrases file "
+                          "(a compression bomb?)")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, UnicodeDecodeError; absurd nesting
+        raise FormatError(f"{name}: not a w2v phrases file ({type(error).__name__}: {str(error)[:200]})") from None
+
+
+def _params_of(document: dict[str, Any], path: PathLike) -> dict[str, Any]:
+    params = document.get("params")
+    if not isinstance(params, dict) or not isinstance(params.get("scoring"), str):
+        raise FormatError(f"{path}: damaged phrases file (no 'params' with a 'scoring' name)")
+    return dict(params)
 
 
 def _loaded_scoring(name: str, scoring: str | Scorer | None, path: PathLike) -> Scorer:
@@ -204,6 +239,8 @@ def _loaded_scoring(name: str, scoring: str | Scorer | None, path: PathLike) -> 
     if name in SCORERS:
         return SCORERS[name]
     # Importing a function named in a file could run any code: the caller must hand it over.
+    if not name.startswith("custom:"):
+        raise FormatError(f"{path}: unknown scoring {name[:80]!r}")
     raise ValueError(f"{path} was saved with the custom scorer {name[len('custom:'):]!r}; "
                      "pass it again: load(path, scoring=that_function)")
 
@@ -431,16 +468,16 @@ class Phrases(_PhraseModel):
         True
         """
         document = _read(path, "Phrases")
+        params = _params_of(document, path)
+        params["scoring"] = _loaded_scoring(params.get("scoring"), scoring, path)
         try:
-            params = dict(document["params"])
-            params["scoring"] = _loaded_scoring(params["scoring"], scoring, path)
             model = cls(**params)
             model._counter.set_state(document["words"], document["word_counts"], document["phrase_lengths"],
                                      document["phrase_ids"], document["phrase_counts"],
                                      document["corpus_word_count"], document["sentences"])
             model.min_reduce = _check_int("min_reduce", document["min_reduce"], 1)
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"{path}: damaged phrases file ({type(error).__name__}: {error})") from None
+        except _DAMAGE as error:
+            raise FormatError(f"{path}: damaged phrases file ({type(error).__name__}: {str(error)[:200]})") from None
         return model
 
 
@@ -553,15 +590,15 @@ class FrozenPhrases(_PhraseModel):
         {'a_b_c': 3.5}
         """
         document = _read(path, "FrozenPhrases")
+        params = _params_of(document, path)
+        name = params.get("scoring")
+        function = _loaded_scoring(name, scoring, path) if (scoring or name in SCORERS) else None
         try:
-            params = document["params"]
-            name = params["scoring"]
-            function = _loaded_scoring(name, scoring, path) if (scoring or name in SCORERS) else None
             model = cls.from_phrases({tuple(tokens): score for tokens, score in document["phrases"]},
                                      threshold=params["threshold"], delimiter=params["delimiter"],
                                      connector_words=params["connector_words"], min_count=params["min_count"])
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"{path}: damaged phrases file ({type(error).__name__}: {error})") from None
+        except _DAMAGE as error:
+            raise FormatError(f"{path}: damaged phrases file ({type(error).__name__}: {str(error)[:200]})") from None
         # Scores are stored, so a frozen model never calls its scorer: keep the name if unknown.
         model.scoring = function if function is not None else name
         return model

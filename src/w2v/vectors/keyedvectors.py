@@ -19,9 +19,9 @@ from typing import Any, Union
 
 import numpy as np
 
-from w2v.io import native as persistence, word2vec_format as formats
+from w2v.io import FormatError, native as persistence, word2vec_format as formats
 from w2v.vectors import evaluation
-from w2v.vectors.queries import KEY_TYPES, Key, SimilarityQueries
+from w2v.vectors.queries import KEY_TYPES, Key, SimilarityQueries, compute_dtype
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class KeyedVectors(SimilarityQueries):
             keys = text.decode("utf-8", "surrogateescape").split("\n") if count else []
             key_to_index = dict(zip(keys, range(len(keys))))
             if len(keys) != count or len(key_to_index) != count:
-                raise ValueError(f"the stored key list is damaged: {len(keys)} keys ({len(key_to_index)} "
+                raise FormatError(f"the stored key list is damaged: {len(keys)} keys ({len(key_to_index)} "
                                  f"distinct) where {count} were saved")
             self._index_to_key, self._key_to_index = keys, key_to_index
             self._pending_keys = None
@@ -400,7 +400,7 @@ class KeyedVectors(SimilarityQueries):
             cache = self._norm_cache
             if force or cache is None or cache[0] is not self.vectors or len(cache[1]) != len(self):
                 live = self._live_vectors()
-                norms = np.sqrt(np.einsum("ij,ij->i", live, live))  # no n x d temporary
+                norms = np.sqrt(np.einsum("ij,ij->i", live, live, dtype=compute_dtype(live.dtype)))  # no n x d temporary
                 self._norm_cache = (self.vectors, norms, self._inverse(norms))
 
     def _inverse_norms(self) -> np.ndarray:
@@ -475,7 +475,7 @@ class KeyedVectors(SimilarityQueries):
         persistence.save_keyed_vectors(self, path)
 
     @classmethod
-    def load(cls, path: PathLike, mmap: str | None = None) -> "KeyedVectors":
+    def load(cls, path: PathLike, mmap: str | None = None, verify: bool | None = None) -> "KeyedVectors":
         """Load vectors saved by ``save`` (or by ``Word2Vec.save``: its ``wv``).
 
         Parameters
@@ -485,6 +485,16 @@ class KeyedVectors(SimilarityQueries):
             ``"r"`` maps the arrays read-only straight from the file, so loading takes
             milliseconds and every process mapping the file shares one copy in memory;
             ``"c"`` maps them copy-on-write (writable, changes stay private).
+        verify : bool, optional
+            Check every array against the checksum (CRC-32) written with it, and raise
+            ``FormatError`` if one differs. Default: yes when reading into memory (about a
+            third more time), no with ``mmap`` (it would read every page at load);
+            ``verify=True`` with ``mmap`` checks at load time too.
+
+        Raises
+        ------
+        FormatError
+            The file is not a w2v file, is damaged or truncated, or is from a newer w2v.
 
         Examples
         --------
@@ -497,7 +507,7 @@ class KeyedVectors(SimilarityQueries):
         >>> loaded.index_to_key, loaded["b"]
         (['a', 'b'], array([0., 1.], dtype=float32))
         """
-        return persistence.load_keyed_vectors(path, mmap=mmap, cls=cls)
+        return persistence.load_keyed_vectors(path, mmap=mmap, cls=cls, verify=verify)
 
     def save_word2vec_format(self, fname: PathLike, fvocab: PathLike | None = None, binary: bool = False,
                              total_vec: int | None = None, write_header: bool = True, prefix: str = "",

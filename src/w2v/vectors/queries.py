@@ -74,6 +74,20 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(candidates, order, axis=-1)
 
 
+def compute_dtype(dtype: np.dtype | type) -> np.dtype:
+    """The float type to compute in for vectors stored as ``dtype``: float32 or wider.
+
+    Integer vectors are scored in floats: cast to their own type, a unit-length query is
+    all zeros, and every score 0.
+
+    Examples
+    --------
+    >>> compute_dtype(np.float32), compute_dtype(np.int32), compute_dtype(np.float64)
+    (dtype('float32'), dtype('float64'), dtype('float64'))
+    """
+    return np.result_type(dtype, np.float32)
+
+
 def _unit(vector: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(vector)
     return vector / norm if norm > 0 else vector
@@ -297,7 +311,7 @@ class SimilarityQueries:
             mean /= total
         if post_normalize:
             mean = _unit(mean)
-        return mean.astype(self.vectors.dtype)
+        return mean.astype(compute_dtype(self.vectors.dtype))
 
     def _query_vector(self, vector: Any) -> np.ndarray:
         """A vector given in a query, as float64, checked to have this model's size."""
@@ -330,7 +344,7 @@ class SimilarityQueries:
 
     def _scores(self, query: np.ndarray, limit: int) -> np.ndarray:
         """Cosine of ``query`` (unit length) with each of the first ``limit`` rows."""
-        return (self.vectors[:limit] @ query.astype(self.vectors.dtype)) * self._inverse_norms()[:limit]
+        return (self.vectors[:limit] @ query.astype(compute_dtype(self.vectors.dtype))) * self._inverse_norms()[:limit]
 
     def _ranked(self, scores: np.ndarray, topn: int, exclude: set[int]) -> list[tuple[str, float]]:
         best = top_k(scores, topn + len(exclude))
@@ -441,7 +455,7 @@ class SimilarityQueries:
             raise ValueError("cannot compute similarity with no input")
         terms = np.array([self.get_vector(item, norm=True) if isinstance(item, KEY_TYPES)
                           else _unit(np.asarray(item, dtype=np.float64)) for item in positive + negative],
-                         dtype=self.vectors.dtype)
+                         dtype=compute_dtype(self.vectors.dtype))
         limit = self._limit(restrict_vocab)
         # One product for every term: (limit x d) @ (d x terms), each column a cosine.
         shifted = (1 + (self.vectors[:limit] @ terms.T) * self._inverse_norms()[:limit, np.newaxis]) / 2
@@ -481,7 +495,7 @@ class SimilarityQueries:
         queries = list(queries) if not isinstance(queries, np.ndarray) else list(np.atleast_2d(queries))
         if not queries or topn < 1:
             return [[] for _ in queries]
-        matrix = np.empty((len(queries), self.vector_size), dtype=self.vectors.dtype)
+        matrix = np.empty((len(queries), self.vector_size), dtype=compute_dtype(self.vectors.dtype))
         own_rows = np.full(len(queries), -1, dtype=np.intp)
         for i, query in enumerate(queries):
             if isinstance(query, KEY_TYPES):
