@@ -237,7 +237,7 @@ def test_load_errors(tmp_path):
     ({"scoring": "npmi", "threshold": 1.5}, ValueError, "between -1 and 1 for npmi"),
     ({"scoring": "npmi", "threshold": -2}, ValueError, "between -1 and 1 for npmi"),
     ({"threshold": 0}, ValueError, "threshold should be positive"),
-    ({"min_count": 0}, ValueError, "min_count must be an integer >= 1"),
+    ({"min_count": 0}, ValueError, "min_count must be an integer from 1"),
     ({"max_vocab_size": 0}, ValueError, "max_vocab_size"),
     ({"delimiter": ""}, TypeError, "delimiter"),
     ({"connector_words": "of the"}, TypeError, "not one string"),

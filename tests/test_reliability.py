@@ -277,15 +277,20 @@ def test_only_our_own_temporaries_of_the_same_target_are_touched(tmp_path):
     assert sorted(os.listdir(tmp_path)) == sorted(others + ["kv.w2v"])
 
 
-def test_an_empty_temporary_just_created_is_spared(tmp_path):
-    # A writer creates its file, then locks it: in between, it is empty and young.
-    fresh = tmp_path / ".tmp-0123456789ab-kv.w2v"
+def test_an_empty_temporary_just_created_is_spared_while_its_writer_lives(tmp_path):
+    # A writer creates its file, then locks it: in between, the file is empty and unlocked.
+    fresh = tmp_path / f".tmp-{os.getpid():08x}abcd-kv.w2v"
     fresh.write_bytes(b"")
     small_kv().save(tmp_path / "kv.w2v")
     assert fresh.exists()
-    os.utime(fresh, (0, 0))  # an empty one from long ago is stale
+    os.utime(fresh, (0, 0))  # an empty one from long ago is stale (its pid was reused since)
     small_kv().save(tmp_path / "kv.w2v")
     assert not fresh.exists()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = tmp_path / f".tmp-{int(dead.stdout):08x}abcd-kv.w2v"
+    orphan.write_bytes(b"")  # killed between creating and locking: its process is gone
+    small_kv().save(tmp_path / "kv.w2v")
+    assert not orphan.exists()
 
 
 # ------------------------------------------------------------------ 12. one exception family
@@ -519,3 +524,53 @@ def test_unexpected_errors_are_one_line_with_their_kind():
     from w2v.cli.main import error_line
     assert error_line(AttributeError("'NoneType' object has no attribute 'x'")).startswith("AttributeError: ")
     assert "\n" not in error_line(ValueError("two\nlines"))
+
+
+# ------------------------------------------------------------------ what the fuzzing campaign found
+
+@pytest.mark.parametrize("header", [b"2 99999999999999999999", b"2 4294967296", b"1" + b"0" * 400 + b" 3",
+                                    b"9223372036854775808 3"])
+def test_headers_beyond_any_array_shape_are_format_errors(tmp_path, header):
+    for binary in (False, True):
+        for suffix in ("", ".gz"):
+            path = tmp_path / f"v{suffix}"
+            data = header + b"\na 1 2 3\n"
+            path.write_bytes(gzip.compress(data) if suffix else data)
+            with pytest.raises(FormatError, match="expected a header"):
+                KeyedVectors.load_word2vec_format(path, binary=binary)
+
+
+def test_an_empty_key_in_a_binary_file_is_an_error_not_a_shape_mismatch(tmp_path):
+    record = np.array([1, 2], dtype="<f4").tobytes()
+    (tmp_path / "v.bin").write_bytes(b"2 2\n " + record + b"\nb " + record)
+    with pytest.raises(FormatError, match="empty key"):
+        KeyedVectors.load_word2vec_format(tmp_path / "v.bin", binary=True)
+    with pytest.raises(FormatError, match="empty key"):
+        KeyedVectors.load_word2vec_format(tmp_path / "v.bin", binary=True, limit=1)
+
+
+def test_vectors_never_outgrow_the_preallocated_rows_silently(tmp_path, monkeypatch):
+    # Should the file-size bound on preallocation ever be short, the rows must still all land.
+    monkeypatch.setattr(w2v.io.word2vec_format, "_capacity", lambda *args: 1)
+    small_kv().save_word2vec_format(tmp_path / "v.bin", binary=True)
+    loaded = KeyedVectors.load_word2vec_format(tmp_path / "v.bin", binary=True)
+    np.testing.assert_array_equal(loaded.vectors, small_kv().vectors)
+
+
+def test_phrases_with_tokens_read_by_surrogateescape_save_and_load(tmp_path):
+    token = b"caf\xe9".decode("utf-8", "surrogateescape")
+    phrases = Phrases([[token, "au", "lait"]] * 10, min_count=1, threshold=0.1)
+    phrases.save(tmp_path / "p.json")
+    phrases.freeze().save(tmp_path / "f.json")
+    assert Phrases.load(tmp_path / "p.json").vocab == phrases.vocab
+    assert FrozenPhrases.load(tmp_path / "f.json").phrasegrams == phrases.freeze().phrasegrams
+    (tmp_path / "p.json").read_bytes().decode("utf-8")  # still valid UTF-8 JSON
+
+
+@pytest.mark.parametrize("name", ["min_count", "max_vocab_size", "progress_per"])
+def test_phrases_parameters_beyond_int64_are_refused_at_load(tmp_path, name):
+    path, document = phrases_file(tmp_path)
+    document["params"][name] = 2 ** 70
+    path.write_text(json.dumps(document))
+    with pytest.raises(FormatError, match=name):
+        Phrases.load(path)

@@ -1,11 +1,13 @@
 """Small file helpers shared by every format: atomic writes, transparent decompression, key encoding.
 
-Atomic writes go to a temporary file next to the target, named ``.tmp-<12 hex digits>-<name>``,
-which is renamed over the target once complete. A process killed mid-save (``kill -9``, a
-power cut) leaves that temporary behind; the next save to the same path removes it. A
-temporary still being written is never removed: on POSIX its writer holds an exclusive
-``flock`` on it from creation to rename (the kernel drops the lock when the writer dies, however
-it dies); on Windows an open file cannot be deleted.
+Atomic writes go to a temporary file next to the target, named ``.tmp-<12 hex digits>-<name>``
+(the writer's process id in 8 digits, then 4 random ones), which is renamed over the target
+once complete. A process killed mid-save (``kill -9``, a power cut) leaves that temporary
+behind; the next save to the same path removes it. A temporary still being written is never
+removed: on POSIX its writer holds an exclusive ``flock`` on it from just after creating it to
+after renaming it (the kernel drops the lock when the writer dies, however it dies), and an
+empty one (created, not yet locked) is spared while the process named in it lives; on
+Windows an open file cannot be deleted.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ PathLike = Union[str, "os.PathLike[str]"]
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 #: The random part of a temporary's name: ``.tmp-<this>-<target name>``.
 _TEMPORARY_TOKEN = re.compile(r"[0-9a-f]{12}")
-#: An empty, unlocked temporary younger than this may be a writer's between creating and
-#: locking it (microseconds apart): it is left alone.
+#: An empty, unlocked temporary whose process lives may be a writer's between creating and
+#: locking it (microseconds apart): it is left alone unless older than this (a reused pid).
 _FRESH_SECONDS = 60.0
 
 
@@ -190,7 +192,8 @@ def _create_temporary(directory: str, name: str) -> tuple[int, str]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
-        temporary = os.path.join(directory, f".tmp-{secrets.token_hex(6)}-{name}")
+        token = f"{os.getpid() & 0xFFFFFFFF:08x}{secrets.token_hex(2)}"
+        temporary = os.path.join(directory, f".tmp-{token}-{name}")
         try:
             descriptor = os.open(temporary, flags, 0o666)
         except FileExistsError:
@@ -221,9 +224,10 @@ def remove_stale_temporaries(directory: str, name: str) -> list[str]:
     Only names of the form ``.tmp-<12 hex digits>-<name>`` are candidates (what
     ``atomic_write`` creates for this target), and of those only files nobody is writing:
     on POSIX, files whose ``flock`` can be taken (a writer holds it until it has renamed
-    its file, and the kernel releases it when a writer dies); an empty one younger than a
-    minute is spared too, since its writer may not have locked it yet. On Windows a file
-    being written cannot be deleted, so the failed delete spares it.
+    its file, and the kernel releases it when a writer dies); an empty one is spared too
+    while the process its name gives lives (for up to a minute), since that writer may not
+    have locked it yet. On Windows a file being written cannot be deleted, so the failed
+    delete spares it.
 
     Examples
     --------
@@ -245,12 +249,12 @@ def remove_stale_temporaries(directory: str, name: str) -> list[str]:
     for entry in entries:
         token = entry.name[len(".tmp-"):-len(suffix)]
         if (entry.name.startswith(".tmp-") and entry.name.endswith(suffix)
-                and _TEMPORARY_TOKEN.fullmatch(token) and _remove_if_abandoned(entry.path)):
+                and _TEMPORARY_TOKEN.fullmatch(token) and _remove_if_abandoned(entry.path, int(token[:8], 16))):
             removed.append(entry.path)
     return removed
 
 
-def _remove_if_abandoned(path: str) -> bool:
+def _remove_if_abandoned(path: str, pid: int) -> bool:
     if fcntl is None:
         try:
             os.unlink(path)  # fails (PermissionError) while a writer has the file open
@@ -265,7 +269,7 @@ def _remove_if_abandoned(path: str) -> bool:
         if not _try_lock(descriptor):
             return False  # a live writer holds it
         status = os.fstat(descriptor)
-        if status.st_size == 0 and time.time() - status.st_mtime < _FRESH_SECONDS:
+        if status.st_size == 0 and _alive(pid) and time.time() - status.st_mtime < _FRESH_SECONDS:
             return False
         os.unlink(path)
         return True
@@ -273,6 +277,22 @@ def _remove_if_abandoned(path: str) -> bool:
         return False
     finally:
         os.close(descriptor)  # releases our lock
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (this one included); False for what is no process id.
+
+    POSIX only: on Windows ``os.kill(pid, 0)`` would terminate the process.
+    """
+    if os.name != "posix" or not 0 < pid < 1 << 31:
+        return os.name != "posix"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (PermissionError), or we cannot tell: spare it
+        return True
+    return True
 
 
 def _sync_directory(directory: str) -> None:

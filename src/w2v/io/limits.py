@@ -74,7 +74,7 @@ def require_memory(nbytes: int, what: str, hint: str = "") -> None:
     >>> require_memory(1 << 62, "the vectors of vectors.txt (4611686018427387904 x 1 float32)")
     Traceback (most recent call last):
     ...
-    MemoryError: the vectors of vectors.txt (4611686018427387904 x 1 float32) need 4194304.0 TiB, more than the ...
+    MemoryError: the vectors of vectors.txt (4611686018427387904 x 1 float32) need 4194304 TiB, more than the ...
     """
     available = available_memory()
     if available is not None and nbytes > available:
@@ -83,16 +83,16 @@ def require_memory(nbytes: int, what: str, hint: str = "") -> None:
 
 
 def _human(nbytes: int) -> str:
-    """``nbytes`` in the largest binary unit that keeps the number >= 1, one decimal.
+    """``nbytes`` in the largest binary unit up to TiB that keeps the number >= 1 (integers of any size).
 
     Examples
     --------
-    >>> _human(512), _human(3 << 30)
-    ('512 bytes', '3.0 GiB')
+    >>> _human(512), _human(3 << 30), _human(10 ** 400)[-8:]
+    ('512 bytes', '3.0 GiB', '0000 TiB')
     """
-    value = float(nbytes)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024:
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"
+    if nbytes < 1024:
+        return f"{nbytes} bytes"
+    for power, unit in enumerate(("KiB", "MiB", "GiB"), start=1):
+        if nbytes < 1024 ** (power + 1):
+            return f"{nbytes / 1024 ** power:.1f} {unit}"
+    return f"{nbytes // 1024 ** 4} TiB"

@@ -58,6 +58,8 @@ HEADER_BYTES = 4096
 #: The longest key (and, for a text line, the room besides its numbers) accepted: no file can
 #: make a reader hold a longer line in memory.
 MAX_LINE_BYTES = 1 << 20
+#: The largest dimension a header may give (a vector of 8 GiB of float32).
+MAX_DIMENSION = (1 << 31) - 1
 #: Chunks of whitespace after the announced vectors checked before the rest is ignored.
 TRAILING_CHUNKS = 4
 #: What can end a key in the C tool's reader (besides a space): never inside a binary key.
@@ -257,11 +259,12 @@ def _parse_header(source: _Source) -> tuple[int, int]:
     fields = line.split()
     try:
         count, size = (int(field) for field in fields)
-        if count < 0 or size < 1:
+        if not 0 <= count < 1 << 63 or not 1 <= size <= MAX_DIMENSION:
             raise ValueError
     except ValueError:
-        raise source.error(f"line 1: expected a header '<count> <dimension>', found {line[:80]!r}; for a "
-                           "text file without one pass no_header=True") from None
+        raise source.error(f"line 1: expected a header '<count> <dimension>' (a count below 2**63, a dimension "
+                           f"from 1 to {MAX_DIMENSION}), found {line[:80]!r}; for a text file without one pass "
+                           "no_header=True") from None
     return count, size
 
 
@@ -310,6 +313,11 @@ class _Collector:
         if self.kv.vectors.dtype.kind != "f":
             _check_exact(vectors, self.kv.vectors.dtype)
         if self.vectors is not None:
+            if start + len(vectors) > len(self.vectors):  # the file's size bounded the estimate, not the rows
+                grown = np.empty((max(start + len(vectors), 2 * len(self.vectors)), kv.vector_size),
+                                 dtype=self.vectors.dtype)
+                grown[:start] = self.vectors[:start]
+                self.vectors = grown
             self.vectors[start:start + len(vectors)] = vectors
         else:
             self.blocks.append(vectors.astype(self.kv.vectors.dtype))
@@ -449,6 +457,9 @@ def _check_binary_records(source: _Source, words: list[bytes], pieces: list[byte
     """Refuse what a text file read with ``binary=True`` looks like: keys with line breaks
     in them (the C tool's keys never hold one), or a first batch of "floats" that are all
     digits, signs and spaces."""
+    if not all(words):
+        i = words.index(b"")
+        raise source.error(f"byte {source.offset + starts[i]} (vector {done + i + 1}): an empty key")
     if _LINE_BREAKS.search(b" ".join(words)):
         i = next(i for i, word in enumerate(words) if _LINE_BREAKS.search(word))
         word = words[i]

@@ -50,8 +50,9 @@ _DAMAGE = (KeyError, TypeError, ValueError, OverflowError, IndexError)
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    # The counter holds these as int64.
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not minimum <= value < 1 << 63:
+        raise ValueError(f"{name} must be an integer from {minimum} to 2**63 - 1, got {value!r}")
     return int(value)
 
 
@@ -188,7 +189,10 @@ class _PhraseModel:
     def _write(self, path: PathLike, document: dict[str, Any]) -> None:
         document = {"format": FORMAT, "version": FORMAT_VERSION, "class": type(self).__name__, **document}
         with atomic_write(path) as f:
-            f.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+            # A token read with surrogateescape holds lone surrogates, which UTF-8 cannot encode:
+            # written as JSON escapes ("\\udcff"), they read back as the same token.
+            text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+            f.write(text.encode("utf-8", "backslashreplace"))
 
 
 def _read(path: PathLike, expected: str) -> dict[str, Any]:
