@@ -11,7 +11,7 @@ memory holds; for corpora, ``ValueError`` only for invalid UTF-8 read strictly).
 
 Targets: ``native`` (``KeyedVectors.load``, ``Word2Vec.load``), ``c_text`` and ``c_binary``
 (``load_word2vec_format``), ``corpus`` (``LineSentence`` and the C reader of ``corpus_file``:
-``scan_corpus_file``, ``range_tokens``) and ``phrases`` (``Phrases.load``, ``FrozenPhrases.load``).
+``scan_corpus_file``, ``range_tokens``; and ``Text8Corpus``) and ``phrases`` (``Phrases.load``, ``FrozenPhrases.load``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from w2v import FrozenPhrases, KeyedVectors, LineSentence, Phrases, Word2Vec
+from w2v import FrozenPhrases, KeyedVectors, LineSentence, Phrases, Text8Corpus, Word2Vec, corpora
 from w2v.io import FormatError
 from w2v.train._corpusfile import range_tokens, scan_corpus_file
 
@@ -414,9 +414,22 @@ class CorpusTarget(Target):
         if (dict(decoded), sentences, total) != (dict(counts), len(expected), len(flat)):
             raise Finding("scan_corpus_file's counts differ from the tokens range_tokens gives")
         max_length = 1 + digest[5] % 4 if digest[4] % 2 else 10000
-        if list(LineSentence(path, max_sentence_length=max_length, errors="surrogateescape")) != \
-                line_sentences(data, max_length, "surrogateescape"):
+        expected_lines = line_sentences(data, max_length, "surrogateescape")
+        if list(LineSentence(path, max_sentence_length=max_length, errors="surrogateescape")) != expected_lines:
             raise Finding("LineSentence differs from splitting each decoded line")
+        piece_bytes = corpora.PIECE_BYTES
+        small = 1 + digest[6] % 64 + (len(data) // 64 if len(data) > 4096 else 0)  # pieces every few tokens
+        corpora.PIECE_BYTES = small
+        try:
+            if list(LineSentence(path, max_sentence_length=max_length, errors="surrogateescape")) != expected_lines:
+                raise Finding(f"LineSentence reading lines {corpora.PIECE_BYTES} bytes at a time loses or splits tokens")
+        finally:
+            corpora.PIECE_BYTES = piece_bytes
+        words = data.decode("utf-8", "surrogateescape").split()
+        if list(Text8Corpus(path, max_sentence_length=max_length, errors="surrogateescape",
+                            block_size=small)) != [words[i:i + max_length]
+                                                               for i in range(0, len(words), max_length)]:
+            raise Finding("Text8Corpus differs from splitting the decoded file")
         try:
             strict = list(LineSentence(path, max_sentence_length=max_length))
         except ValueError as error:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import w2v.io.word2vec_format
+import w2v.io.word2vec_reader
 from w2v import KeyedVectors
 
 
@@ -43,7 +44,7 @@ def test_small_chunks_split_records_anywhere(tmp_path, monkeypatch):
     for binary in (False, True):
         kv.save_word2vec_format(tmp_path / "v", binary=binary)
         for chunk in (1, 7, 64):
-            monkeypatch.setattr(w2v.io.word2vec_format, "CHUNK_BYTES", chunk)
+            monkeypatch.setattr(w2v.io.word2vec_reader, "CHUNK_BYTES", chunk)
             assert_same_vectors(kv, KeyedVectors.load_word2vec_format(tmp_path / "v", binary=binary))
 
 

@@ -7,19 +7,19 @@ campaign is ``test_fuzz.py``; the kill -9 rounds are ``test_kill_during_save.py`
 """
 
 import gzip
-import io
 import json
 import os
 import subprocess
 import sys
 import tracemalloc
 import zipfile
-import zlib
 
 import numpy as np
 import pytest
 
+import w2v.corpora
 import w2v.io.files
+import w2v.io.word2vec_reader
 from w2v import FrozenPhrases, KeyedVectors, Phrases, Word2Vec
 from w2v.io import FormatError, TruncatedFileError
 from w2v.io.container import Archive, verify_file
@@ -121,7 +121,7 @@ def test_a_huge_first_line_without_header_is_refused_too(tmp_path):
 
 
 def test_long_lines_are_read_whole_across_many_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(w2v.io.word2vec_format, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(w2v.io.word2vec_reader, "CHUNK_BYTES", 1000)
     kv = KeyedVectors(20000)
     kv.add_vectors(["a", "b"], np.random.default_rng(0).standard_normal((2, 20000)))
     kv.save_word2vec_format(tmp_path / "wide.txt")
@@ -551,7 +551,7 @@ def test_an_empty_key_in_a_binary_file_is_an_error_not_a_shape_mismatch(tmp_path
 
 def test_vectors_never_outgrow_the_preallocated_rows_silently(tmp_path, monkeypatch):
     # Should the file-size bound on preallocation ever be short, the rows must still all land.
-    monkeypatch.setattr(w2v.io.word2vec_format, "_capacity", lambda *args: 1)
+    monkeypatch.setattr(w2v.io.word2vec_reader, "_capacity", lambda *args: 1)
     small_kv().save_word2vec_format(tmp_path / "v.bin", binary=True)
     loaded = KeyedVectors.load_word2vec_format(tmp_path / "v.bin", binary=True)
     np.testing.assert_array_equal(loaded.vectors, small_kv().vectors)
@@ -574,3 +574,29 @@ def test_phrases_parameters_beyond_int64_are_refused_at_load(tmp_path, name):
     path.write_text(json.dumps(document))
     with pytest.raises(FormatError, match=name):
         Phrases.load(path)
+
+
+# ------------------------------------------------------------------ corpus readers, bounded
+
+def test_line_sentence_reads_a_huge_line_in_bounded_memory(tmp_path, monkeypatch):
+    from w2v import LineSentence
+    monkeypatch.setattr(w2v.corpora, "PIECE_BYTES", 64 << 10, raising=False)
+    path = tmp_path / "line.txt.gz"
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(b"ab " * MiB + b"\nlast line\n")
+
+    def count():
+        return sum(len(sentence) for sentence in LineSentence(path))
+    tokens, peak = peak_bytes(count)
+    assert tokens == MiB + 2
+    assert peak < 16 * MiB  # the whole line as a list of tokens is about 65 MB
+
+
+def test_corpora_keep_tokens_longer_than_a_piece_whole(tmp_path, monkeypatch):
+    from w2v import LineSentence, Text8Corpus
+    monkeypatch.setattr(w2v.corpora, "PIECE_BYTES", 5)
+    path = tmp_path / "text.txt"
+    path.write_bytes("short a-much-longer-token caf\u00e9 \u00e9t\u00e9\nx y\n".encode())
+    assert list(LineSentence(path)) == [["short", "a-much-longer-token", "caf\u00e9", "\u00e9t\u00e9"], ["x", "y"]]
+    assert list(Text8Corpus(path, block_size=3)) == [["short", "a-much-longer-token", "caf\u00e9", "\u00e9t\u00e9",
+                                                     "x", "y"]]

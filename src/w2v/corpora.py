@@ -2,15 +2,66 @@
 
 Files ending in ``.gz``, ``.bz2`` or ``.xz`` are decompressed on the fly. Long lines are
 cut into consecutive sentences of at most ``max_sentence_length`` tokens; no token is lost.
+
+Memory stays bounded whatever the file: a line is read ``PIECE_BYTES`` at a time, each piece
+cut after its last ASCII whitespace (so no token, and no UTF-8 character, is ever split), and
+its sentences are handed out as they fill. A small compressed file of one gigabyte-long line
+costs a megabyte or so, not gigabytes of tokens. Only a single token longer than a piece is
+held whole (gathered in parts, in linear time).
 """
 
 from __future__ import annotations
 
+import codecs
 import os
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Callable, Iterator
+from typing import IO, AnyStr
 
 from w2v.io.files import PathLike, open_binary
+
+#: A line (or a block of a Text8 stream) is read this many bytes at a time.
+PIECE_BYTES = 1 << 20
+_ASCII_SPACES = (" ", "\t", "\r", "\x0b", "\x0c", "\n")
+
+
+def _last_space(piece: AnyStr) -> int:
+    """Index of the last ASCII whitespace in ``piece``, -1 if none."""
+    spaces = _ASCII_SPACES if isinstance(piece, str) else tuple(space.encode() for space in _ASCII_SPACES)
+    return max(piece.rfind(space) for space in spaces)
+
+
+def _pieces(read: Callable[[int], AnyStr], size: int, cut: bool) -> Iterator[tuple[AnyStr, bool]]:
+    """(piece, whether it ends a line) for what ``read(size)`` returns, pieces cut after
+    whitespace (when ``cut``): a token that runs past a piece is carried into the next one,
+    in parts joined once, so a long token costs linear time."""
+    held: list = []
+    while True:
+        part = read(size)
+        if not part:
+            if held:
+                yield held[0][:0].join(held), True
+            return
+        newline = b"\n" if isinstance(part, bytes) else "\n"
+        if part.endswith(newline):
+            held.append(part)
+            yield part[:0].join(held), True
+            held = []
+            continue
+        at = _last_space(part) if cut else -1
+        if at < 0:
+            held.append(part)
+            continue
+        held.append(part[:at + 1])
+        yield part[:0].join(held), False
+        held = [part[at + 1:]]
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ASCII whitespace bytes mean whitespace in ``encoding`` (UTF-8, Latin-1: yes; UTF-16: no)."""
+    try:
+        return codecs.lookup(encoding).encode(" \t\r\n")[0] == b" \t\r\n"
+    except (LookupError, UnicodeError):
+        return False
 
 
 def _chunks(tokens: list[str], max_length: int) -> Iterator[list[str]]:
@@ -18,7 +69,8 @@ def _chunks(tokens: list[str], max_length: int) -> Iterator[list[str]]:
         yield tokens[start:start + max_length]
 
 
-def _decode(line: bytes | str, encoding: str, errors: str, where: str, line_number: int) -> str:
+def _decode(line: bytes | str, encoding: str, errors: str, where: str, line_number: int, offset: int = 0) -> str:
+    """``line`` (or a piece of it starting at byte ``offset``) as text."""
     if isinstance(line, str):
         return line
     try:
@@ -26,7 +78,7 @@ def _decode(line: bytes | str, encoding: str, errors: str, where: str, line_numb
     except UnicodeDecodeError as error:
         raise ValueError(
             f"{where}, line {line_number}: not valid {encoding} ({error.reason} at byte "
-            f"{error.start} of the line); pass errors='replace' or errors='surrogateescape' "
+            f"{offset + error.start} of the line); pass errors='replace' or errors='surrogateescape' "
             "to read it anyway") from None
 
 
@@ -67,21 +119,28 @@ class LineSentence:
         self.encoding = encoding
         self.errors = errors
 
-    def _lines(self) -> Iterator[bytes | str]:
+    def _line_pieces(self) -> Iterator[tuple[bytes | str, bool]]:
+        cut = _ascii_compatible(self.encoding)
         if hasattr(self.source, "read"):
             self.source.seek(0)
-            yield from self.source
+            yield from _pieces(self.source.readline, PIECE_BYTES, cut)
         else:
             with open_binary(self.source) as handle:
-                yield from handle
+                yield from _pieces(handle.readline, PIECE_BYTES, cut)
 
     def __iter__(self) -> Iterator[list[str]]:
         where = getattr(self.source, "name", None) or str(self.source)
-        for line_number, line in enumerate(self._lines(), 1):
+        size = self.max_sentence_length
+        line_number, offset, pending = 1, 0, []
+        for piece, line_ends in self._line_pieces():
             if self.limit is not None and line_number > self.limit:
                 break
-            text = _decode(line, self.encoding, self.errors, where, line_number)
-            yield from _chunks(text.split(), self.max_sentence_length)
+            pending.extend(_decode(piece, self.encoding, self.errors, where, line_number, offset).split())
+            ready = len(pending) if line_ends else len(pending) - len(pending) % size
+            yield from _chunks(pending[:ready], size)
+            pending = pending[ready:]
+            offset = 0 if line_ends else offset + len(piece)
+            line_number += line_ends
 
 
 class Text8Corpus:
@@ -108,24 +167,16 @@ class Text8Corpus:
 
     def __iter__(self) -> Iterator[list[str]]:
         sentence: list[str] = []
-        rest = b""
         with open_binary(self.fname) as handle:
-            while True:
-                block = handle.read(self.block_size)
-                text = rest + block
-                if block:
-                    # Keep a word cut by the block boundary for the next block.
-                    cut = max(text.rfind(b" "), text.rfind(b"\n"), text.rfind(b"\t"), text.rfind(b"\r"))
-                    text, rest = (text[:cut], text[cut:]) if cut >= 0 else (b"", text)
+            # Pieces end after whitespace: a word cut by a block boundary is carried whole.
+            for text, _ in _pieces(handle.read, self.block_size, cut=True):
                 try:
                     sentence.extend(text.decode(self.encoding, self.errors).split())
                 except UnicodeDecodeError as error:
                     raise ValueError(f"{self.fname}: not valid {self.encoding} ({error.reason})") from None
-                while len(sentence) >= self.max_sentence_length:
-                    yield sentence[:self.max_sentence_length]
-                    sentence = sentence[self.max_sentence_length:]
-                if not block:
-                    break
+                ready = len(sentence) - len(sentence) % self.max_sentence_length
+                yield from _chunks(sentence[:ready], self.max_sentence_length)
+                sentence = sentence[ready:]
         if sentence:
             yield sentence
 

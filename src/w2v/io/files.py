@@ -20,8 +20,11 @@ import os
 import re
 import secrets
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from typing import IO, BinaryIO, Union
+
+from w2v.io import FormatError, TruncatedFileError
 
 try:
     import fcntl
@@ -65,6 +68,33 @@ def is_compressed(path: PathLike) -> bool:
     (True, False)
     """
     return os.path.splitext(os.fspath(path))[1].lower() in _OPENERS
+
+
+@contextlib.contextmanager
+def decompression_errors(path: PathLike, where: str = "") -> Iterator[None]:
+    """Turn a compressed stream's errors into ``TruncatedFileError`` (it ends early) or
+    ``FormatError`` (it is damaged); errors reading a plain file pass through.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "cut.txt.gz")
+    >>> _ = open(path, "wb").write(gzip.compress(b"some text")[:-12])
+    >>> with decompression_errors(path), open_binary(path) as f:
+    ...     f.read()
+    Traceback (most recent call last):
+    ...
+    w2v.io.TruncatedFileError: ...cut.txt.gz: the compressed data is truncated (Compressed file ended before the end-of-stream marker was reached)
+    """
+    name = os.fspath(path)
+    try:
+        yield
+    except EOFError as error:
+        raise TruncatedFileError(f"{name}: the compressed data is truncated ({error}{where})") from None
+    except (OSError, zlib.error, lzma.LZMAError) as error:
+        if not is_compressed(name):
+            raise
+        raise FormatError(f"{name}: the compressed data is damaged ({error}{where})") from None
 
 
 def encode_utf8(text: str) -> bytes:

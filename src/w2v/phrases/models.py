@@ -8,22 +8,19 @@ atomically; a ``.gz``/``.bz2``/``.xz`` suffix compresses.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
-import lzma
 import numbers
-import os
 import time
-import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from w2v.phrases import _phrases
+from w2v.io import FormatError
+from w2v.io.files import PathLike
+from w2v.phrases.persistence import DAMAGE, loaded_scoring, params_of, read_document, write_document
 from w2v.phrases.scoring import SCORER_KINDS, SCORERS, Scorer, check_threshold, scoring_function, scoring_name
-from w2v.io import FormatError, TruncatedFileError
-from w2v.io.files import PathLike, atomic_write, is_compressed, open_binary
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +34,6 @@ ENGLISH_CONNECTOR_WORDS = frozenset(
 )
 
 Sentence = list[str]
-
-
-FORMAT = "w2v-phrases"
-FORMAT_VERSION = 1
-#: A compressed phrases file may inflate to at most this many times its size (JSON of counts
-#: compresses about 5 times; a bomb, 1000 times).
-MAX_INFLATION = 200
-#: What interpreting a damaged document raises (a wrong type, a missing field, a number out
-#: of range, inconsistent arrays): each becomes a FormatError.
-_DAMAGE = (KeyError, TypeError, ValueError, OverflowError, IndexError)
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
@@ -187,67 +174,7 @@ class _PhraseModel:
                 "scoring": scoring_name(self.scoring), "connector_words": sorted(self.connector_words)}
 
     def _write(self, path: PathLike, document: dict[str, Any]) -> None:
-        document = {"format": FORMAT, "version": FORMAT_VERSION, "class": type(self).__name__, **document}
-        with atomic_write(path) as f:
-            # A token read with surrogateescape holds lone surrogates, which UTF-8 cannot encode:
-            # written as JSON escapes ("\\udcff"), they read back as the same token.
-            text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-            f.write(text.encode("utf-8", "backslashreplace"))
-
-
-def _read(path: PathLike, expected: str) -> dict[str, Any]:
-    document = _parse_json(path)
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise FormatError(f"{path}: not a w2v phrases file")
-    if document.get("version") != FORMAT_VERSION:
-        raise FormatError(f"{path}: phrases file version {str(document.get('version'))[:40]!r} is not supported "
-                          f"(this w2v reads version {FORMAT_VERSION})")
-    if document.get("class") != expected:
-        found = str(document.get("class"))[:40]
-        raise FormatError(f"{path} holds a {found}; load it with {found}.load")
-    return document
-
-
-def _parse_json(path: PathLike) -> Any:
-    """The JSON document of a phrases file; a compressed one may inflate MAX_INFLATION times at most."""
-    name = os.fspath(path)
-    limit = os.path.getsize(name) * MAX_INFLATION + (1 << 20) if is_compressed(name) else None
-    try:
-        with open_binary(name) as f:
-            data = f.read() if limit is None else f.read(limit + 1)
-    except EOFError as error:
-        raise TruncatedFileError(f"{name}: the compressed data is truncated ({error})") from None
-    except (OSError, zlib.error, lzma.LZMAError) as error:
-        if not is_compressed(name):
-            raise
-        raise FormatError(f"{name}: the compressed data is damaged ({error})") from None
-    if limit is not None and len(data) > limit:
-        raise FormatError(f"{name} inflates to more than {MAX_INFLATION} times its size: not a phrases file "
-                          "(a compression bomb?)")
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (ValueError, RecursionError) as error:  # JSONDecodeError, UnicodeDecodeError; absurd nesting
-        raise FormatError(f"{name}: not a w2v phrases file ({type(error).__name__}: {str(error)[:200]})") from None
-
-
-def _params_of(document: dict[str, Any], path: PathLike) -> dict[str, Any]:
-    params = document.get("params")
-    if not isinstance(params, dict) or not isinstance(params.get("scoring"), str):
-        raise FormatError(f"{path}: damaged phrases file (no 'params' with a 'scoring' name)")
-    return dict(params)
-
-
-def _loaded_scoring(name: str, scoring: str | Scorer | None, path: PathLike) -> Scorer:
-    if scoring is not None:
-        return scoring_function(scoring)
-    if name in SCORERS:
-        return SCORERS[name]
-    # Importing a function named in a file could run any code: the caller must hand it over.
-    if not name.startswith("custom:"):
-        raise FormatError(f"{path}: unknown scoring {name[:80]!r}")
-    raise ValueError(f"{path} was saved with the custom scorer {name[len('custom:'):]!r}; "
-                     "pass it again: load(path, scoring=that_function)")
-
+        write_document(path, type(self).__name__, document)
 
 class Phrases(_PhraseModel):
     """Detect phrases from unigram and bigram counts (gensim 4's ``Phrases``).
@@ -471,16 +398,16 @@ class Phrases(_PhraseModel):
         >>> Phrases.load(path).scoring is npmi_scorer
         True
         """
-        document = _read(path, "Phrases")
-        params = _params_of(document, path)
-        params["scoring"] = _loaded_scoring(params.get("scoring"), scoring, path)
+        document = read_document(path, "Phrases")
+        params = params_of(document, path)
+        params["scoring"] = loaded_scoring(params.get("scoring"), scoring, path)
         try:
             model = cls(**params)
             model._counter.set_state(document["words"], document["word_counts"], document["phrase_lengths"],
                                      document["phrase_ids"], document["phrase_counts"],
                                      document["corpus_word_count"], document["sentences"])
             model.min_reduce = _check_int("min_reduce", document["min_reduce"], 1)
-        except _DAMAGE as error:
+        except DAMAGE as error:
             raise FormatError(f"{path}: damaged phrases file ({type(error).__name__}: {str(error)[:200]})") from None
         return model
 
@@ -593,15 +520,15 @@ class FrozenPhrases(_PhraseModel):
         >>> FrozenPhrases.load(path).export_phrases()
         {'a_b_c': 3.5}
         """
-        document = _read(path, "FrozenPhrases")
-        params = _params_of(document, path)
+        document = read_document(path, "FrozenPhrases")
+        params = params_of(document, path)
         name = params.get("scoring")
-        function = _loaded_scoring(name, scoring, path) if (scoring or name in SCORERS) else None
+        function = loaded_scoring(name, scoring, path) if (scoring or name in SCORERS) else None
         try:
             model = cls.from_phrases({tuple(tokens): score for tokens, score in document["phrases"]},
                                      threshold=params["threshold"], delimiter=params["delimiter"],
                                      connector_words=params["connector_words"], min_count=params["min_count"])
-        except _DAMAGE as error:
+        except DAMAGE as error:
             raise FormatError(f"{path}: damaged phrases file ({type(error).__name__}: {str(error)[:200]})") from None
         # Scores are stored, so a frozen model never calls its scorer: keep the name if unknown.
         model.scoring = function if function is not None else name
