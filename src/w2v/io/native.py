@@ -47,7 +47,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 def _output_matrix_like(shape: tuple, dtype: np.dtype) -> np.ndarray:
     """Where a saved output matrix is loaded: cache-line rows, as training makes them."""
-    from w2v.train.driver import output_matrix
+    from w2v.weights import output_matrix
     if len(shape) != 2:  # not an output matrix: training refuses it with a clear error
         return np.empty(shape, dtype)
     return output_matrix(*shape)
