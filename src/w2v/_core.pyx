@@ -683,6 +683,71 @@ cdef class TrainingModel:
         return self.config.vocab_size
 
 
+# ---------------------------------------------------------------------------------------------
+# Python twins of the row-major BLAS wrappers (w2v.cshared.blas), for tests
+# ---------------------------------------------------------------------------------------------
+
+def rowmajor_gemm(a, b, bint transpose_a=False, bint transpose_b=False):
+    """op(a) @ op(b) computed by ``blas.gemm`` on row-major float32 matrices.
+
+    Examples
+    --------
+    >>> rowmajor_gemm(np.eye(2, 3), np.ones((3, 2)))
+    array([[1., 1.],
+           [1., 1.]], dtype=float32)
+    """
+    cdef real_t[:, ::1] a_view = np.ascontiguousarray(a, dtype=np.float32)
+    cdef real_t[:, ::1] b_view = np.ascontiguousarray(b, dtype=np.float32)
+    cdef int m = a_view.shape[1] if transpose_a else a_view.shape[0]
+    cdef int k = a_view.shape[0] if transpose_a else a_view.shape[1]
+    cdef int n = b_view.shape[0] if transpose_b else b_view.shape[1]
+    if (b_view.shape[1] if transpose_b else b_view.shape[0]) != k:
+        raise ValueError("the inner dimensions differ")
+    out = np.zeros((m, n), dtype=np.float32)
+    cdef real_t[:, ::1] c_view = out
+    gemm(transpose_a, transpose_b, m, n, k, 1.0, &a_view[0, 0], a_view.shape[1], &b_view[0, 0],
+         b_view.shape[1], 0.0, &c_view[0, 0], n)
+    return out
+
+
+def rowmajor_gemv(a, x, bint transpose=False):
+    """op(a) @ x computed by ``blas.gemv`` on a row-major float32 matrix.
+
+    Examples
+    --------
+    >>> rowmajor_gemv(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]), transpose=True)
+    array([4., 6.], dtype=float32)
+    """
+    cdef real_t[:, ::1] a_view = np.ascontiguousarray(a, dtype=np.float32)
+    cdef real_t[::1] x_view = np.ascontiguousarray(x, dtype=np.float32)
+    cdef int m = a_view.shape[0], n = a_view.shape[1]
+    if x_view.shape[0] != (m if transpose else n):
+        raise ValueError("x does not match the matrix")
+    out = np.zeros(n if transpose else m, dtype=np.float32)
+    cdef real_t[::1] y_view = out
+    gemv(transpose, m, n, 1.0, &a_view[0, 0], n, &x_view[0], 0.0, &y_view[0])
+    return out
+
+
+def rowmajor_ger(a, x, y, double alpha=1.0):
+    """a + alpha * outer(x, y) computed by ``blas.ger`` on a row-major float32 matrix.
+
+    Examples
+    --------
+    >>> rowmajor_ger(np.zeros((2, 2)), np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    array([[3., 4.],
+           [6., 8.]], dtype=float32)
+    """
+    out = np.array(a, dtype=np.float32, order="C")
+    cdef real_t[:, ::1] a_view = out
+    cdef real_t[::1] x_view = np.ascontiguousarray(x, dtype=np.float32)
+    cdef real_t[::1] y_view = np.ascontiguousarray(y, dtype=np.float32)
+    if x_view.shape[0] != a_view.shape[0] or y_view.shape[0] != a_view.shape[1]:
+        raise ValueError("x and y do not match the matrix")
+    ger(a_view.shape[0], a_view.shape[1], <real_t>alpha, &x_view[0], &y_view[0], &a_view[0, 0], a_view.shape[1])
+    return out
+
+
 cpdef uint64_t noise_seed(uint64_t seed):
     """The seed of a worker's noise-word stream, derived from its main seed.
 

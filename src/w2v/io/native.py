@@ -236,7 +236,7 @@ def load_word2vec(cls: type, path: PathLike, mmap: str | None = None) -> "Word2V
     ``Word2Vec.load`` calls this; see the example of ``Word2Vec.save``.
     """
     from w2v.vectors.keyedvectors import KeyedVectors
-    from w2v.train.driver import EpochStats
+    from w2v.train.progress import EpochStats
     with Archive(path, mmap) as archive:
         section = archive.manifest.get("model")
         if archive.manifest.get("kind") != "Word2Vec" or not isinstance(section, dict):
@@ -248,7 +248,10 @@ def load_word2vec(cls: type, path: PathLike, mmap: str | None = None) -> "Word2V
                 params[name] = value
             else:
                 logger.warning("%s: ignoring saved parameter %s=%r, unknown to this version", path, name, value)
-        model = cls(**params)
+        try:
+            model = cls(**params)
+        except (TypeError, ValueError) as error:  # e.g. workers=10**7 written by hand
+            raise FormatError(f"{archive.path}: the saved parameters are not valid: {error}") from None
         model.wv = keyed_vectors_from(archive, KeyedVectors)
         for name in cls._output_arrays:
             saved = name in section.get("output_arrays", [])

@@ -354,6 +354,29 @@ def scan_corpus_file(path, max_vocab_size=None, trim_rule=None):
     return table.counts(), sentences, total_words
 
 
+cdef inline real_t sentence_alpha(const Schedule *rates, int epoch, int64_t words_done,
+                                  int64_t total_words) noexcept nogil:
+    """The learning rate once ``words_done`` words of the epoch are read (by all threads)."""
+    return <real_t>scheduled_alpha(rates, epoch, words_done / <double>total_words)
+
+
+def sentence_alphas(LearningRateSchedule schedule not None, int epoch, int64_t words_before,
+                    int64_t sentence_words, int64_t total_words):
+    """The learning rates at the start and end of a sentence, as ``train_file_range`` gives them.
+
+    For tests: the corpus-file path must follow the same schedule as the iterable path.
+
+    Examples
+    --------
+    >>> from w2v.train._schedule import LearningRateSchedule
+    >>> start, end = sentence_alphas(LearningRateSchedule(0.025, 0.0001, 2), 0, 0, 50, 100)
+    >>> round(start, 6), round(end, 6)
+    (0.025, 0.018775)
+    """
+    return (sentence_alpha(&schedule.schedule, epoch, words_before, total_words),
+            sentence_alpha(&schedule.schedule, epoch, words_before + sentence_words, total_words))
+
+
 def train_file_range(Worker worker not None, WordTable table not None, path, int64_t start, int64_t end,
                      LearningRateSchedule schedule not None, int epoch, int64_t total_words,
                      int64_t[::1] shared):
@@ -419,8 +442,8 @@ def train_file_range(Worker worker not None, WordTable table not None, path, int
             if sentence_raw and (kind != TOKEN or sentence_raw == MAX_SENTENCE_LENGTH):
                 before = w2v_atomic_add(shared_words, sentence_raw)
                 train_sentence(config, state, words, n_words,
-                               <real_t>scheduled_alpha(rates, epoch, before / <double>total_words),
-                               <real_t>scheduled_alpha(rates, epoch, (before + sentence_raw) / <double>total_words))
+                               sentence_alpha(rates, epoch, before, total_words),
+                               sentence_alpha(rates, epoch, before + sentence_raw, total_words))
                 raw_words += sentence_raw
                 sentences += 1
                 sentence_raw = 0
