@@ -16,7 +16,8 @@ shared run is what the cores' cache coherence costs when both threads write the 
 (the rows of frequent words). Every run starts from the same initial weights, and runs of
 one round follow each other, so the machine's drift in speed hits all three alike.
 
-It uses w2v's internal driver (``w2v.train.driver.train_epoch_file``) on purpose: the public
+It uses w2v's internal feeder (``w2v.train.corpus_file.CorpusFileFeeder``) and binds the
+kernels itself (``w2v._core.TrainingModel``, from the model's config) on purpose: the public
 API has no private-weights mode, and should not.
 
 Examples
@@ -36,36 +37,33 @@ from threadpoolctl import threadpool_limits
 
 import w2v
 from w2v import _core
-from w2v.train import _corpusfile
-from w2v.train.driver import LearningRateSchedule, ProgressReporter, make_workers, output_matrix, train_epoch_file
+from w2v.train._schedule import LearningRateSchedule
+from w2v.train.corpus_file import CorpusFileFeeder
+from w2v.train.driver import make_workers
+from w2v.train.progress import ProgressReporter
+from w2v.weights import output_matrix
 
 
 def private_workers(model: w2v.Word2Vec, n_workers: int) -> list[_core.Worker]:
     """N workers whose weights are copies of the model's, one copy each (diagnostic only).
 
-    Each copy goes through ``Word2Vec._training_model``, the one place that turns a model
-    into the kernels' configuration: the model holds the copy only while that call runs.
+    Each copy is bound from the model's own config and tables, by name, like the model's
+    weights are: worker i has the random streams of worker i of the shared run.
     """
-    shared = model.wv.vectors, model.syn1neg
     workers = []
-    try:
-        for i in range(n_workers):
-            model.wv.vectors = shared[0].copy()
-            model.syn1neg = output_matrix(len(model.wv), model.vector_size, shared[1])
-            # Worker i of the shared run, with the same random streams, on its own weights.
-            workers.append(make_workers(model._training_model(False), n_workers, model.seed, 0)[i])
-    finally:
-        model.wv.vectors, model.syn1neg = shared
+    for i in range(n_workers):
+        binding = _core.TrainingModel(model.config, model.wv.vectors.copy(),
+                                      {"syn1neg": output_matrix(len(model.wv), model.vector_size, model.syn1neg)},
+                                      model._training_tables(), compute_loss=False)
+        workers.append(make_workers(binding, n_workers, model.seed, 0)[i])
     return workers
 
 
-def timed_epoch(model: w2v.Word2Vec, path: str, table: _corpusfile.WordTable,
-                workers: list[_core.Worker]) -> float:
-    """Seconds of one epoch over `path` (the driver's own clock)."""
+def timed_epoch(model: w2v.Word2Vec, feeder: CorpusFileFeeder, workers: list[_core.Worker]) -> float:
+    """Seconds of one epoch of the file (the feeder's own clock)."""
     schedule = LearningRateSchedule(model.alpha, model.min_alpha, 1)
     with threadpool_limits(limits=1):
-        stats = train_epoch_file(path, table, workers, schedule, 0, model.corpus_total_words,
-                                 ProgressReporter(1, report_delay=3600))
+        stats = feeder.train_epoch(workers, schedule, 0, ProgressReporter(1, report_delay=3600))
     return stats.seconds
 
 
@@ -81,7 +79,7 @@ def main() -> None:
                          sample=1e-3, epochs=1, workers=args.workers)
     model.build_vocab(corpus_file=args.corpus)
     initial = (model.wv.vectors.copy(), model.syn1neg.copy())
-    table = _corpusfile.WordTable.from_words(model.wv.index_to_key)
+    feeder = CorpusFileFeeder(args.corpus, model.wv.index_to_key, model.corpus_total_words)
 
     def fresh() -> w2v.Word2Vec:
         model.wv.vectors[:] = initial[0]
@@ -90,8 +88,8 @@ def main() -> None:
 
     names = ("1 worker", f"{args.workers} workers, shared", f"{args.workers} workers, private")
     runs = {
-        names[0]: lambda: make_workers(fresh()._training_model(False), 1, model.seed, 0),
-        names[1]: lambda: make_workers(fresh()._training_model(False), args.workers, model.seed, 0),
+        names[0]: lambda: make_workers(fresh().training_model(False), 1, model.seed, 0),
+        names[1]: lambda: make_workers(fresh().training_model(False), args.workers, model.seed, 0),
         names[2]: lambda: private_workers(fresh(), args.workers),
     }
     seconds: dict[str, list[float]] = {name: [] for name in names}
@@ -101,7 +99,7 @@ def main() -> None:
     print("|---" * (len(names) + 1) + "|")
     for round_number in range(1, args.rounds + 1):
         for name, workers in runs.items():
-            seconds[name].append(timed_epoch(model, args.corpus, table, workers()))
+            seconds[name].append(timed_epoch(model, feeder, workers()))
         one = seconds[names[0]][-1]
         cells = [f"{seconds[name][-1]:.2f}" + ("" if name == names[0] else f" ({one / seconds[name][-1]:.2f}×)")
                  for name in names]

@@ -7,7 +7,9 @@ import pytest
 
 from planted import grouped_corpus, neighbour_precision
 from w2v import Word2Vec
-from w2v.train import _corpusfile, driver as training
+from w2v.train import _corpusfile, corpus_file as training
+from w2v.train._schedule import LearningRateSchedule
+from w2v.train.driver import make_workers
 
 AWKWARD = (
     b"first line  with  double  spaces\r\n"
@@ -194,9 +196,12 @@ def test_train_file_range_checks_its_shared_counters(tmp_path):
     path = tmp_path / "c.txt"
     path.write_text("a b\n")
     model = Word2Vec([["a", "b"]] * 5, min_count=1, vector_size=8, workers=1, epochs=1)
-    worker = training.make_workers(model._training_model(False), 1, 1, 0)[0]
+    worker = make_workers(model.training_model(), 1, 1, 0)[0]
     table = _corpusfile.WordTable.from_words(model.wv.index_to_key)
+    schedule = LearningRateSchedule(0.025, 0.0001, 1)
     with pytest.raises(ValueError, match="shared"):
-        _corpusfile.train_file_range(worker, table, path, 0, 4, 0.025, 0.0001, 0, 1, 2, np.zeros(1, dtype=np.int64))
+        _corpusfile.train_file_range(worker, table, path, 0, 4, schedule, 0, 2, np.zeros(1, dtype=np.int64))
     with pytest.raises(TypeError):
-        _corpusfile.train_file_range(None, table, path, 0, 4, 0.025, 0.0001, 0, 1, 2, np.zeros(2, dtype=np.int64))
+        _corpusfile.train_file_range(None, table, path, 0, 4, schedule, 0, 2, np.zeros(2, dtype=np.int64))
+    with pytest.raises(TypeError):
+        _corpusfile.train_file_range(worker, table, path, 0, 4, None, 0, 2, np.zeros(2, dtype=np.int64))

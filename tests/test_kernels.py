@@ -3,12 +3,23 @@
 import numpy as np
 import pytest
 
+import dataclasses
+
 from w2v import _core, vocab
-from w2v.train.driver import output_matrix
+from w2v.config import TrainingConfig
+from w2v.vocab.tables import training_tables
+from w2v.weights import output_matrix
 from reference import LCG, ReferenceModel
 
 COUNTS = np.array([40, 25, 18, 12, 9, 7, 5, 4, 3, 2, 2, 1], dtype=np.int64)
 SIZE = 8
+
+
+def kernel_model(syn0, outputs, sample=0.0, compute_loss=True, tables=None, **params):
+    """The kernels' binding of a model over COUNTS with these Word2Vec parameters."""
+    config = TrainingConfig(vector_size=syn0.shape[1], sample=sample, **params)
+    tables = training_tables(COUNTS, config) if tables is None else tables
+    return _core.TrainingModel(config, syn0, outputs, tables, compute_loss=compute_loss)
 
 
 def make_weights(seed, scale=0.5):
@@ -40,10 +51,9 @@ def run_both(sg, hs, negative, cbow_mean=1, sample=0.05, shrink_windows=1, sente
     syn0, syn1, syn1neg = make_weights(0, scale) if weights is None else (w.copy() for w in weights)
     kernel_weights = (syn0, output_matrix(*syn1.shape, values=syn1), output_matrix(*syn1neg.shape, values=syn1neg))
     assert kernel_weights[2].strides[0] == 16 * 4
-    model = _core.TrainingModel(kernel_weights[0], kernel_weights[1] if hs else None,
-                                kernel_weights[2] if negative else None, keep, *alias, *huffman,
-                                compute_loss=1, shared_negatives=shared_negatives, softmax=softmax,
-                                syn1softmax=kernel_weights[2] if softmax else None, **settings)
+    outputs = {"syn1softmax": kernel_weights[2]} if softmax else {"syn1": kernel_weights[1], "syn1neg": kernel_weights[2]}
+    model = kernel_model(kernel_weights[0], outputs, sample, shared_negatives=bool(shared_negatives),
+                         softmax=bool(softmax), **settings)
     worker = _core.Worker(model, seed)
     tokens = np.concatenate(sentences).astype(np.int32)
     ends = np.cumsum([len(s) for s in sentences]).astype(np.int64)
@@ -94,15 +104,13 @@ def test_kernel_matches_reference(sg, hs, negative):
 
 def test_matrices_with_other_layouts_are_rejected():
     syn0, syn1, syn1neg = make_weights(0)
-    keep = vocab.keep_thresholds(COUNTS, 0.0)
-    tables = (keep, *vocab.noise_alias_table(COUNTS, 0.75), *vocab.huffman_tree(COUNTS))
-    settings = dict(sg=1, hs=1, negative=3, cbow_mean=1, window=3, shrink_windows=1, compute_loss=0)
-    with pytest.raises(ValueError, match=r"syn1 has a row stride of 8 floats, expected 16"):
-        _core.TrainingModel(syn0, syn1, output_matrix(*syn1neg.shape), *tables, **settings)
+    settings = dict(sg=1, hs=1, negative=3, window=3)
+    with pytest.raises(ValueError, match=r"syn1neg has a row stride of 16 floats, expected 8"):
+        kernel_model(syn0, {"syn1": syn1, "syn1neg": output_matrix(*syn1neg.shape)}, **settings)
     with pytest.raises(ValueError, match="syn0 has a row stride of 16 floats, expected 8"):
-        _core.TrainingModel(output_matrix(*syn0.shape), syn1, syn1neg, *tables, **settings)
+        kernel_model(output_matrix(*syn0.shape), {"syn1": syn1, "syn1neg": syn1neg}, **settings)
     with pytest.raises(ValueError, match="contiguous rows"):
-        _core.TrainingModel(syn0, syn1, np.asfortranarray(syn1neg), *tables, **settings)
+        kernel_model(syn0, {"syn1": syn1, "syn1neg": np.asfortranarray(syn1neg)}, **settings)
 
 
 @pytest.mark.parametrize("sg", [1, 0])
@@ -139,13 +147,11 @@ def test_shared_negatives_differ_from_the_exact_update():
 
 
 def test_shared_negatives_needs_skipgram_with_negatives():
-    syn0, _, syn1neg = make_weights(0)
+    syn0, syn1, syn1neg = make_weights(0)
     for sg, negative in ((0, 2), (1, 0)):
         with pytest.raises(ValueError, match="shared_negatives"):
-            _core.TrainingModel(syn0, make_weights(0)[1], syn1neg if negative else None, None,
-                                *vocab.noise_alias_table(COUNTS, 0.75), *vocab.huffman_tree(COUNTS),
-                                sg=sg, hs=1, negative=negative, cbow_mean=1, window=2,
-                                shrink_windows=1, compute_loss=0, shared_negatives=1)
+            kernel_model(syn0, {"syn1": syn1, "syn1neg": syn1neg}, sg=sg, hs=1, negative=negative,
+                         shared_negatives=True)
 
 
 def test_cbow_sum_matches_reference():
@@ -199,9 +205,7 @@ def test_score_just_below_max_exp_reads_the_table(sg):
 
 def test_bad_batches_are_rejected():
     syn0, _, syn1neg = make_weights(0)
-    model = _core.TrainingModel(syn0, None, syn1neg, None, *vocab.noise_alias_table(COUNTS, 0.75),
-                                None, None, None, sg=1, hs=0, negative=2, cbow_mean=1, window=2,
-                                shrink_windows=1, compute_loss=0)
+    model = kernel_model(syn0, {"syn1neg": syn1neg}, sg=1, negative=2, window=2)
     worker = _core.Worker(model, 1)
     with pytest.raises(ValueError, match="outside the vocabulary"):
         worker.train_batch(np.array([0, 99], dtype=np.int32), np.array([2], dtype=np.int64), 0.1, 0.1)
@@ -210,37 +214,35 @@ def test_bad_batches_are_rejected():
     with pytest.raises(ValueError):
         worker.train_batch(np.array([0, 1], dtype=np.int64), np.array([2], dtype=np.int64), 0.1, 0.1)
     with pytest.raises(ValueError, match="shape"):
-        _core.TrainingModel(syn0, None, syn1neg[:3], None, *vocab.noise_alias_table(COUNTS, 0.75),
-                            None, None, None, sg=1, hs=0, negative=2, cbow_mean=1, window=2,
-                            shrink_windows=1, compute_loss=0)
+        kernel_model(syn0, {"syn1neg": syn1neg[:3]}, sg=1, negative=2, window=2)
 
 
 def test_missing_or_inconsistent_tables_are_rejected():
     syn0, syn1, syn1neg = make_weights(0)
-    alias = vocab.noise_alias_table(COUNTS, 0.75)
-    points, codes, offsets = vocab.huffman_tree(COUNTS)
-    settings = dict(sg=1, cbow_mean=1, window=2, shrink_windows=1, compute_loss=0)
     # A mode switched on after the model was built has no output matrix: an error, not a NULL write.
-    with pytest.raises(ValueError, match="syn1neg"):
-        _core.TrainingModel(syn0, None, None, None, *alias, None, None, None, hs=0, negative=2, **settings)
-    with pytest.raises(ValueError, match="syn1 "):
-        _core.TrainingModel(syn0, None, None, None, None, None, points, codes, offsets, hs=1, negative=0,
-                            **settings)
-    bad_offsets = offsets.copy()
+    with pytest.raises(ValueError, match="no syn1neg matrix"):
+        kernel_model(syn0, {"syn1": syn1}, hs=0, negative=2)
+    with pytest.raises(ValueError, match="no syn1 matrix"):
+        kernel_model(syn0, {"syn1neg": syn1neg}, hs=1, negative=0)
+    tables = training_tables(COUNTS, TrainingConfig(hs=1, negative=2))
+    bad_offsets = tables.hs_offsets.copy()
     bad_offsets[1], bad_offsets[2] = bad_offsets[2], bad_offsets[1]  # a path that "ends" before it starts
     with pytest.raises(ValueError, match="hs_offsets"):
-        _core.TrainingModel(syn0, syn1, None, None, None, None, points, codes, bad_offsets, hs=1,
-                            negative=0, **settings)
+        kernel_model(syn0, {"syn1": syn1}, hs=1, negative=0, tables=dataclasses.replace(tables, hs_offsets=bad_offsets))
+    with pytest.raises(ValueError, match="alias table"):
+        kernel_model(syn0, {"syn1neg": syn1neg}, tables=dataclasses.replace(tables, alias_accept=None))
+    with pytest.raises(ValueError, match="Huffman tree"):
+        kernel_model(syn0, {"syn1": syn1}, hs=1, negative=0, tables=dataclasses.replace(tables, hs_points=None))
     with pytest.raises(TypeError):
         _core.Worker(None, 1)
+    with pytest.raises(TypeError):
+        _core.TrainingModel(None, syn0)
 
 
 def test_threaded_batches_are_checked_against_the_vocabulary():
     from w2v.train import _batchqueue
     syn0, _, syn1neg = make_weights(0)
-    model = _core.TrainingModel(syn0, None, syn1neg, None, *vocab.noise_alias_table(COUNTS, 0.75),
-                                None, None, None, sg=1, hs=0, negative=2, cbow_mean=1, window=2,
-                                shrink_windows=1, compute_loss=0)
+    model = kernel_model(syn0, {"syn1neg": syn1neg}, sg=1, negative=2, window=2)
     before = syn0.copy()
     for tokens, ends, message in [([0, len(COUNTS)], [2], "outside the vocabulary"),
                                   ([0, -1], [2], "outside the vocabulary"),

@@ -238,6 +238,15 @@ def test_unknown_saved_parameter_is_ignored_with_a_warning(tmp_path, model, capl
     assert "retired_option" in caplog.text
 
 
+@pytest.mark.parametrize("name,value", [("workers", 10 ** 7), ("alpha", 1e6), ("window", "five"), ("hs", 2)])
+def test_a_file_with_invalid_parameters_is_a_format_error(tmp_path, model, name, value):
+    path = tmp_path / "m.w2v"
+    model.save(path)
+    rewrite_manifest(path, lambda m: m["model"]["params"].update({name: value}))
+    with pytest.raises(FormatError, match=f"saved parameters are not valid: {name}"):
+        Word2Vec.load(path)
+
+
 # ------------------------------------------------------------------ refusing bad files
 
 def rewrite_manifest(path, change):

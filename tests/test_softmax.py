@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 
 from planted import grouped_corpus
-from reference import corpus_nll, examples, softmax_nll
-from test_kernels import COUNTS, SIZE, make_weights, run_both
-from w2v import Word2Vec, _core, model as word2vec, vocab
+from reference import corpus_nll, examples
+from test_kernels import SIZE, kernel_model, make_weights, run_both
+from w2v import Word2Vec, _core
+from w2v.train import driver
 
 SOFTMAX = dict(hs=0, negative=0, softmax=True)
 
 
 def softmax_model(syn0, syn1softmax, sg, window, cbow_mean=1):
-    model = _core.TrainingModel(syn0, None, None, None, None, None, None, None, None, sg=sg, hs=0,
-                                negative=0, cbow_mean=cbow_mean, window=window, shrink_windows=0,
-                                compute_loss=1, softmax=1, syn1softmax=syn1softmax)
+    model = kernel_model(syn0, {"syn1softmax": syn1softmax}, sg=sg, cbow_mean=cbow_mean, window=window,
+                         shrink_windows=False, **SOFTMAX)
     return _core.Worker(model, 1)
 
 
@@ -87,20 +87,14 @@ def test_softmax_is_stable_for_large_scores():
 
 def test_softmax_kernel_rejects_bad_models():
     syn0, syn1, output = make_weights(0)
-    settings = dict(sg=1, cbow_mean=1, window=2, shrink_windows=1, compute_loss=0)
-    huffman, alias = vocab.huffman_tree(COUNTS), vocab.noise_alias_table(COUNTS, 0.75)
     with pytest.raises(ValueError, match="cannot be combined"):
-        _core.TrainingModel(syn0, syn1, None, None, None, None, *huffman, hs=1, negative=0,
-                            softmax=1, syn1softmax=output, **settings)
+        kernel_model(syn0, {"syn1": syn1, "syn1softmax": output}, hs=1, negative=0, softmax=True)
     with pytest.raises(ValueError, match="cannot be combined"):
-        _core.TrainingModel(syn0, None, output, None, *alias, None, None, None, hs=0, negative=3,
-                            softmax=1, syn1softmax=output, **settings)
+        kernel_model(syn0, {"syn1neg": output, "syn1softmax": output}, hs=0, negative=3, softmax=True)
     with pytest.raises(ValueError, match="syn1softmax"):
-        _core.TrainingModel(syn0, None, None, None, None, None, None, None, None, hs=0, negative=0,
-                            softmax=1, **settings)
+        kernel_model(syn0, {"syn1neg": output}, **SOFTMAX)
     with pytest.raises(ValueError, match="shape"):
-        _core.TrainingModel(syn0, None, None, None, None, None, None, None, None, hs=0, negative=0,
-                            softmax=1, syn1softmax=output[:, :SIZE - 1].copy(), **settings)
+        kernel_model(syn0, {"syn1softmax": output[:, :SIZE - 1].copy()}, **SOFTMAX)
 
 
 # ------------------------------------------------------------------ Word2Vec
@@ -198,7 +192,7 @@ def test_large_vocabulary_warns(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Word2Vec(sentences, vector_size=4, min_count=1, workers=1, epochs=1, **SOFTMAX)
-    monkeypatch.setattr(word2vec, "SOFTMAX_SLOW_VOCABULARY", 5)
+    monkeypatch.setattr(driver, "SOFTMAX_SLOW_VOCABULARY", 5)
     with pytest.warns(RuntimeWarning, match=r"6 words.*slower"):
         Word2Vec(sentences, vector_size=4, min_count=1, workers=1, epochs=1, **SOFTMAX)
 

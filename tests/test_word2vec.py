@@ -1,6 +1,5 @@
 """Word2Vec's behaviour: reproducibility, loss, long sentences, callbacks and bad input."""
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -330,10 +329,19 @@ def test_corpus_file_trains_like_the_iterable(tmp_path, sentences):
     assert len(model.wv) == len({w for s in sentences for w in s})
 
 
-def test_diverged_training_is_an_error_not_garbage():
+@pytest.mark.parametrize("bad_weight", [np.nan, 5e4])
+def test_diverged_training_is_an_error_not_garbage(bad_weight):
     sentences = [["a", "b", "c", "d", "e"]] * 50
+    model = Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=1, sample=0)
+    model.wv.vectors[2, 3] = bad_weight  # as an unstable update would leave it
     with pytest.raises(FloatingPointError, match="diverged in epoch 1.*alpha"):
-        Word2Vec(sentences, vector_size=8, min_count=1, workers=1, epochs=1, alpha=1e7, sample=0)
+        model.train(sentences, total_examples=50, epochs=1)
+
+
+@pytest.mark.parametrize("alpha", [1e7, float("nan"), float("inf"), -0.1, 0.0])
+def test_a_learning_rate_that_could_only_destroy_the_weights_is_refused(alpha):
+    with pytest.raises(ValueError, match="alpha must be a finite number > 0.0 and <= 1.0"):
+        Word2Vec(vector_size=8, alpha=alpha)
 
 
 def test_two_word_vocabulary_trains_hs_and_negative_sampling_together():

@@ -1,15 +1,21 @@
 # cython: language_level=3
 """Shared declarations of w2v's training kernels.
 
-Other Cython modules (the corpus-file reader) ``cimport`` from here: the two structs that
-carry all training state in C types, the per-thread random number generator, and the
-kernel entry points. Python objects never cross into the kernels: the Python side fills a
-``ModelConfig`` once per ``train()`` call and a ``WorkerState`` once per thread.
+Other Cython modules (the two corpus feeders) ``cimport`` from here: the two structs that
+carry all training state in C types, the per-thread random number generator, the row
+addressing of the weight matrices, and the kernel entry points. Python objects never cross
+into the kernels: ``TrainingModel`` fills a ``ModelConfig`` once per ``train()`` call from
+the model's ``TrainingConfig``, and ``Worker`` a ``WorkerState`` once per thread.
+
+The kernels never test the objective: ``TrainingModel`` chooses, once, the function that
+trains one centre word (``train_centre``) and the function that applies the output layers to
+one (input vector, true word) example (``output_update``), and every sentence goes through
+those two pointers.
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
-ctypedef float real_t
+from w2v.cshared.blas cimport real_t
 
 cdef enum:
     # The sigmoid is read from a table over [-MAX_EXP, MAX_EXP], as in the C tool.
@@ -19,26 +25,50 @@ cdef enum:
     # prefetched while the current example is trained.
     NOISE_BUFFER_SIZE = 256
 
+# The objectives, as ``w2v.config.Objective`` names them (``OBJECTIVE_CODES`` maps one to the other).
+cdef enum:
+    OBJECTIVE_NEGATIVE = 0
+    OBJECTIVE_HS = 1
+    OBJECTIVE_BOTH = 2
+    OBJECTIVE_SOFTMAX = 3
+    OBJECTIVE_SHARED_NEGATIVES = 4
+    OBJECTIVE_SHARED_NEGATIVES_HS = 5
+    N_OBJECTIVES = 6
+
+
+cdef struct ModelConfig
+cdef struct WorkerState
+
+# Output layers for one example: the input vector (a context word's row in skip-gram, the
+# context mean in CBOW) predicts `word`; the input's gradient is added to worker.neu1e.
+ctypedef void (*OutputUpdate)(const ModelConfig *model, WorkerState *worker, real_t *input_vector,
+                              int32_t word, real_t alpha) noexcept nogil
+
+# Everything one centre word trains: sentence[centre] with its window sentence[start:end].
+ctypedef void (*CentreUpdate)(const ModelConfig *model, WorkerState *worker, const int32_t *sentence,
+                              int64_t length, int64_t centre, int64_t start, int64_t end,
+                              real_t alpha) noexcept nogil
+
 
 cdef struct ModelConfig:
+    # The kernels this model trains with, chosen once from its objective.
+    CentreUpdate train_centre
+    OutputUpdate output_update   # NULL when no layer is trained per example (SHARED_NEGATIVES)
+    int objective                # OBJECTIVE_*, for the scratch buffers a worker needs
     # Weights, shared by every thread and updated without locks (Hogwild).
-    real_t *syn0          # input vectors, vocab_size x size
-    real_t *syn1          # hierarchical-softmax inner nodes, (vocab_size - 1) x size, or NULL
-    real_t *syn1neg       # negative-sampling output vectors, vocab_size x size, or NULL
-    real_t *syn1softmax   # full-softmax output vectors, vocab_size x size, or NULL
+    real_t *syn0          # input vectors, vocab_size x size (rows `size` floats apart)
+    real_t *syn1          # hierarchical-softmax inner nodes, or NULL
+    real_t *syn1neg       # negative-sampling output vectors, or NULL
+    real_t *syn1softmax   # full-softmax output vectors, or NULL
     int64_t vocab_size
     int size
     # Floats from one row of an output matrix (syn1, syn1neg, syn1softmax) to the next: at
-    # least `size`; Word2Vec pads it to whole 64-byte cache lines (see training.output_matrix).
+    # least `size`; Word2Vec pads it to whole 64-byte cache lines (see train.driver.output_matrix).
     int output_stride
-    int sg                # 1: skip-gram, 0: CBOW
-    int hs
-    int negative
-    int softmax           # 1: exact softmax over the whole vocabulary (excludes hs and negative)
+    int negative          # noise words per example (0 without negative sampling)
     int cbow_mean
     int window
     int shrink_windows
-    int shared_negatives  # 1: skip-gram shares one set of noise words per centre word (HogBatch)
     int compute_loss
     # Frequent-word subsampling: keep a token of word w iff random32 <= keep_threshold[w].
     # NULL when sample == 0 (every token is kept and no random number is drawn).
@@ -88,6 +118,16 @@ cdef inline uint32_t next_random(uint64_t *state) noexcept nogil:
     return <uint32_t>(state[0] >> 16)
 
 
+cdef inline real_t *input_row(const ModelConfig *model, int64_t word) noexcept nogil:
+    """The input vector (row of syn0) of `word`."""
+    return &model.syn0[word * model.size]
+
+
+cdef inline real_t *output_row(const ModelConfig *model, real_t *layer, int64_t row) noexcept nogil:
+    """Row `row` of the output matrix `layer` (syn1, syn1neg or syn1softmax)."""
+    return &layer[row * model.output_stride]
+
+
 cdef int64_t train_sentence(const ModelConfig *model, WorkerState *worker,
                             const int32_t *words, int64_t length,
                             real_t alpha_start, real_t alpha_end) noexcept nogil
@@ -104,6 +144,8 @@ cdef int64_t train_batch(const ModelConfig *model, WorkerState *worker,
 cdef class TrainingModel:
     cdef ModelConfig config
     cdef object _arrays
+    cdef object _bind_output(self, matrix, str layer, int64_t rows)
+    cdef object _bind_tables(self, tables, tuple layers)
 
 
 cdef class Worker:

@@ -6,6 +6,12 @@ Everything here runs without the GIL and without Python objects. One call trains
 batch of sentences (int32 word indices) for one thread; the Python driver runs one
 ``Worker`` per thread over shared weights, lock-free, as the C tool and gensim do.
 
+How the modes compose: ``train_sentence`` subsamples and draws each centre word's window,
+then calls the model's ``train_centre`` (skip-gram pairs, skip-gram with shared noise
+words, or CBOW), which calls the model's ``output_update`` (negative sampling, hierarchical
+softmax, both, or the exact softmax) for each example. ``TrainingModel`` picks both
+functions once, from the objective, in ``KERNELS``; no kernel tests a mode flag.
+
 Numerics (where they differ from the references, on purpose)
 -------------------------------------------------------------
 * Out-of-range scores (|f| >= 6) skip the update, in negative sampling as in gensim and in
@@ -27,21 +33,17 @@ cimport cython
 from libc.math cimport exp, expf, log, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
-from scipy.linalg.cython_blas cimport saxpy, sdot, sgemm, sgemv, sger, sscal
+
+from w2v.cshared.blas cimport axpy, dot, gemm, gemv, ger, scal
 
 import numpy as np
 
 cdef extern from "w2v_platform.h":
-    void W2V_PREFETCH(const void *address) noexcept nogil
+    void W2V_PREFETCH_WRITE(const void *address) noexcept nogil
     const char *W2V_COMPILE_ARGS
 
 COMPILE_ARGS = W2V_COMPILE_ARGS.decode("ascii")
 
-cdef int ONE = 1
-cdef real_t ONE_F = 1.0
-cdef real_t ZERO_F = 0.0
-cdef char *TRANSPOSE = "T"
-cdef char *NO_TRANSPOSE = "N"
 # One entry more than SIGMOID_TABLE_SIZE, as in the C tool: for the float32 scores just below
 # MAX_EXP, f + MAX_EXP rounds up to 2 * MAX_EXP and the index to SIGMOID_TABLE_SIZE. Without
 # that entry the lookup read the next global (a pointer) as the sigmoid, and an unlucky score
@@ -94,7 +96,12 @@ cdef inline void prefetch_row(const real_t *row, int size) noexcept nogil:
     # A cache line holds 16 floats; start loading the whole row before we need it.
     cdef int offset
     for offset in range(0, size, 16):
-        W2V_PREFETCH(row + offset)
+        W2V_PREFETCH_WRITE(row + offset)
+
+
+cdef inline void add_to_input(const ModelConfig *model, int32_t word, const real_t *gradient) noexcept nogil:
+    """The input vector of `word` takes the accumulated gradient: syn0[word] += gradient."""
+    axpy(model.size, 1.0, gradient, input_row(model, word))
 
 
 cdef inline int32_t draw_noise_word(const ModelConfig *model, uint64_t *rng) noexcept nogil:
@@ -122,48 +129,6 @@ cdef inline int32_t next_noise_word(const ModelConfig *model, WorkerState *worke
     return worker.noise_buffer[worker.noise_position - 1]
 
 
-cdef inline real_t gradient(const ModelConfig *model, WorkerState *worker, real_t f, real_t label,
-                            real_t alpha) noexcept nogil:
-    """g = (label - sigmoid(f)) * alpha for the score f of one output term, and its loss.
-
-    Out-of-range scores give 0, i.e. the update is skipped (as gensim; see the module notes).
-    """
-    if model.compute_loss:
-        worker.loss += softplus((1.0 - 2.0 * label) * f)
-    if not (-MAX_EXP < f < MAX_EXP):  # written so that a NaN score lands here, never in the table
-        return 0.0
-    return (label - sigmoid(f)) * alpha
-
-
-cdef inline void output_update(const ModelConfig *model, WorkerState *worker,
-                               real_t *input_vector, real_t *output_vector,
-                               real_t label, real_t alpha) noexcept nogil:
-    """The word2vec update for one (input vector, output vector, label) triple.
-
-    f = v.u; g = (label - sigmoid(f)) * alpha; neu1e += g * u; u += g * v.
-    """
-    cdef int size = model.size
-    cdef real_t g = gradient(model, worker, sdot(&size, input_vector, &ONE, output_vector, &ONE),
-                             label, alpha)
-    if g == 0:
-        return
-    saxpy(&size, &g, output_vector, &ONE, worker.neu1e, &ONE)
-    saxpy(&size, &g, input_vector, &ONE, output_vector, &ONE)
-
-
-cdef inline void hs_update(const ModelConfig *model, WorkerState *worker,
-                           real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
-    """Hierarchical softmax: one output term per inner node on the word's Huffman path."""
-    cdef int64_t p
-    cdef int64_t start = model.hs_offsets[word]
-    cdef int64_t end = model.hs_offsets[word + 1]
-    cdef int size = model.size
-    for p in range(start, end):
-        output_update(model, worker, input_vector,
-                      &model.syn1[<int64_t>model.hs_points[p] * model.output_stride],
-                      1.0 - model.hs_codes[p], alpha)
-
-
 cdef inline int draw_noise_words(const ModelConfig *model, WorkerState *worker, int32_t word,
                                  int32_t *noise_words) noexcept nogil:
     """Draw `negative` noise words into noise_words, skipping draws equal to `word` (as the C
@@ -182,22 +147,67 @@ cdef inline int draw_noise_words(const ModelConfig *model, WorkerState *worker, 
             kept += 1
     ahead = min(model.negative, NOISE_BUFFER_SIZE - worker.noise_position)
     for i in range(ahead):
-        prefetch_row(&model.syn1neg[<int64_t>worker.noise_buffer[worker.noise_position + i] * model.output_stride],
+        prefetch_row(output_row(model, model.syn1neg, worker.noise_buffer[worker.noise_position + i]),
                      model.size)
     return kept
 
 
-cdef inline void negative_update(const ModelConfig *model, WorkerState *worker,
-                                 real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
+cdef inline real_t gradient(const ModelConfig *model, WorkerState *worker, real_t f, real_t label,
+                            real_t alpha) noexcept nogil:
+    """g = (label - sigmoid(f)) * alpha for the score f of one output term, and its loss.
+
+    Out-of-range scores give 0, i.e. the update is skipped (as gensim; see the module notes).
+    """
+    if model.compute_loss:
+        worker.loss += softplus((1.0 - 2.0 * label) * f)
+    if not (-MAX_EXP < f < MAX_EXP):  # written so that a NaN score lands here, never in the table
+        return 0.0
+    return (label - sigmoid(f)) * alpha
+
+
+cdef inline void output_term(const ModelConfig *model, WorkerState *worker,
+                             real_t *input_vector, real_t *output_vector,
+                             real_t label, real_t alpha) noexcept nogil:
+    """The word2vec update for one (input vector, output vector, label) triple.
+
+    f = v.u; g = (label - sigmoid(f)) * alpha; neu1e += g * u; u += g * v.
+    """
+    cdef real_t g = gradient(model, worker, dot(model.size, input_vector, output_vector), label, alpha)
+    if g == 0:
+        return
+    axpy(model.size, g, output_vector, worker.neu1e)
+    axpy(model.size, g, input_vector, output_vector)
+
+
+# ---------------------------------------------------------------------------------------------
+# Output layers: one (input vector, true word) example each (OutputUpdate)
+# ---------------------------------------------------------------------------------------------
+
+cdef void hs_output(const ModelConfig *model, WorkerState *worker,
+                    real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
+    """Hierarchical softmax: one output term per inner node on the word's Huffman path."""
+    cdef int64_t p
+    for p in range(model.hs_offsets[word], model.hs_offsets[word + 1]):
+        output_term(model, worker, input_vector, output_row(model, model.syn1, model.hs_points[p]),
+                    1.0 - model.hs_codes[p], alpha)
+
+
+cdef void negative_output(const ModelConfig *model, WorkerState *worker,
+                          real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
     """Negative sampling: the true word with label 1, then the noise words with label 0."""
-    cdef int size = model.size
     cdef int i
     cdef int n_noise = draw_noise_words(model, worker, word, worker.noise_words)
-    output_update(model, worker, input_vector, &model.syn1neg[<int64_t>word * model.output_stride],
-                  1.0, alpha)
+    output_term(model, worker, input_vector, output_row(model, model.syn1neg, word), 1.0, alpha)
     for i in range(n_noise):
-        output_update(model, worker, input_vector,
-                      &model.syn1neg[<int64_t>worker.noise_words[i] * model.output_stride], 0.0, alpha)
+        output_term(model, worker, input_vector, output_row(model, model.syn1neg, worker.noise_words[i]),
+                    0.0, alpha)
+
+
+cdef void hs_and_negative_output(const ModelConfig *model, WorkerState *worker,
+                                 real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
+    """Both approximations, hierarchical softmax first (as the C tool and gensim)."""
+    hs_output(model, worker, input_vector, word, alpha)
+    negative_output(model, worker, input_vector, word, alpha)
 
 
 cdef inline real_t softmax_exponentials(real_t *scores, int n_words, int32_t word,
@@ -224,70 +234,119 @@ cdef inline real_t softmax_exponentials(real_t *scores, int n_words, int32_t wor
     return <real_t>(1.0 / total)
 
 
-cdef inline void softmax_update(const ModelConfig *model, WorkerState *worker,
-                                real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
+cdef void softmax_output(const ModelConfig *model, WorkerState *worker,
+                         real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
     """The exact softmax over the whole vocabulary for one (input h, true word t) example.
 
-    With U the output matrix (V x d, row-major): s = U h (one sgemv), p = softmax(s),
-    g = alpha * (onehot(t) - p) = -alpha * dNLL/ds, then neu1e += U^T g (sgemv, with U as it
-    was before this example, the order of the other modes' output_update) and U += g h^T
-    (one rank-1 sger). Cost per example: three passes over U, about 6 V d flops.
+    With U the output matrix (V x d, row-major): s = U h (one gemv), p = softmax(s),
+    g = alpha * (onehot(t) - p) = -alpha * dNLL/ds, then neu1e += U^T g (gemv, with U as it
+    was before this example, the order of the other modes' output_term) and U += g h^T
+    (one rank-1 ger). Cost per example: three passes over U, about 6 V d flops.
     """
-    cdef int size = model.size
     cdef int n_words = <int>model.vocab_size
     cdef real_t *scores = worker.softmax_scores
-    cdef real_t *output = model.syn1softmax
-    cdef int stride = model.output_stride
     cdef real_t scale
-    # Row-major V x d is column-major d x V, so s = U h is the column-major transpose product.
-    sgemv(TRANSPOSE, &size, &n_words, &ONE_F, output, &stride, input_vector, &ONE,
-          &ZERO_F, scores, &ONE)
+    gemv(False, n_words, model.size, 1.0, model.syn1softmax, model.output_stride, input_vector, 0.0, scores)
     scale = -alpha * softmax_exponentials(scores, n_words, word,
                                           &worker.loss if model.compute_loss else NULL)
     # scores held exp(s - max); scaling by -alpha / sum gives -alpha * p, then add the one-hot.
-    sscal(&n_words, &scale, scores, &ONE)
+    scal(n_words, scale, scores)
     scores[word] += alpha
-    sgemv(NO_TRANSPOSE, &size, &n_words, &ONE_F, output, &stride, scores, &ONE,
-          &ONE_F, worker.neu1e, &ONE)
-    sger(&size, &n_words, &ONE_F, input_vector, &ONE, scores, &ONE, output, &stride)
-
-
-cdef inline void output_layers_update(const ModelConfig *model, WorkerState *worker,
-                                      real_t *input_vector, int32_t word, real_t alpha,
-                                      bint negative) noexcept nogil:
-    """The output layers for one (input vector, true word) example: the full softmax if
-    enabled (it excludes the others), else hierarchical softmax if enabled, then negative
-    sampling if `negative`.
-
-    The gradient of the input vector is accumulated into worker.neu1e (zeroed here).
-    """
-    memset(worker.neu1e, 0, model.size * sizeof(real_t))
-    if model.softmax:
-        softmax_update(model, worker, input_vector, word, alpha)
-        return
-    if model.hs:
-        hs_update(model, worker, input_vector, word, alpha)
-    if negative:
-        negative_update(model, worker, input_vector, word, alpha)
+    gemv(True, n_words, model.size, 1.0, model.syn1softmax, model.output_stride, scores, 1.0, worker.neu1e)
+    ger(n_words, model.size, 1.0, scores, input_vector, model.syn1softmax, model.output_stride)
 
 
 # ---------------------------------------------------------------------------------------------
-# Skip-gram and CBOW over one sentence
+# Centre words: skip-gram and CBOW over one window each (CentreUpdate)
 # ---------------------------------------------------------------------------------------------
 
 cdef inline void skipgram_pair(const ModelConfig *model, WorkerState *worker,
                                int32_t centre, int32_t context, real_t alpha) noexcept nogil:
     """Skip-gram, C-tool order: the context word's input vector predicts the centre word."""
+    memset(worker.neu1e, 0, model.size * sizeof(real_t))
+    model.output_update(model, worker, input_row(model, context), centre, alpha)
+    add_to_input(model, context, worker.neu1e)
+
+
+cdef void skipgram_centre(const ModelConfig *model, WorkerState *worker, const int32_t *sentence,
+                          int64_t length, int64_t centre, int64_t start, int64_t end,
+                          real_t alpha) noexcept nogil:
+    """Skip-gram: every context word of the window predicts the centre word, one pair at a time."""
+    cdef int64_t j
+    for j in range(start, end):
+        if j != centre:
+            # Start loading the next pair's input row while this pair trains.
+            if j + 1 < end:
+                prefetch_row(input_row(model, sentence[j + 1]), model.size)
+            skipgram_pair(model, worker, sentence[centre], sentence[j], alpha)
+
+
+cdef void shared_negatives_window(const ModelConfig *model, WorkerState *worker, const int32_t *sentence,
+                                  int64_t centre, int64_t start, int64_t end, real_t alpha) noexcept nogil:
+    """Skip-gram negative sampling for a whole window at once, sharing its noise words (HogBatch).
+
+    Ji et al. (2016): the B context vectors of one centre word form X (B x d) and the output
+    vectors of the centre word and its k noise words form Y (K x d, K = k + 1, drawn once for
+    the whole window instead of once per pair). Then
+        S = Y X^T (one gemm),  G = (labels - sigmoid(S)) * alpha (element-wise),
+        dX = G^T Y and dY = G X (two gemm),
+    and dX, dY are added back to the rows they came from (lock-free, as the exact mode).
+    Every score of the window uses the vectors as they were before the window's update.
+    """
     cdef int size = model.size
-    cdef real_t *input_vector = &model.syn0[<int64_t>context * size]
-    output_layers_update(model, worker, input_vector, centre, alpha,
-                         model.negative > 0 and not model.shared_negatives)
-    saxpy(&size, &ONE_F, worker.neu1e, &ONE, input_vector, &ONE)
+    cdef int n_inputs = 0, n_outputs, b, t
+    cdef int64_t j
+    cdef int32_t word = sentence[centre]
+    cdef real_t *inputs = worker.batch_inputs
+    cdef real_t *outputs = worker.batch_outputs
+    cdef real_t *scores = worker.batch_scores
+    cdef real_t *entry
+    for j in range(start, end):
+        if j != centre:
+            worker.batch_contexts[n_inputs] = sentence[j]
+            memcpy(&inputs[n_inputs * size], input_row(model, sentence[j]), size * sizeof(real_t))
+            n_inputs += 1
+    if n_inputs == 0:
+        return
+    worker.batch_targets[0] = word
+    n_outputs = 1 + draw_noise_words(model, worker, word, &worker.batch_targets[1])
+    for t in range(n_outputs):
+        memcpy(&outputs[t * size], output_row(model, model.syn1neg, worker.batch_targets[t]),
+               size * sizeof(real_t))
+    gemm(False, True, n_outputs, n_inputs, size, 1.0, outputs, size, inputs, size, 0.0, scores, n_inputs)
+    for t in range(n_outputs):
+        for b in range(n_inputs):
+            entry = &scores[t * n_inputs + b]
+            entry[0] = gradient(model, worker, entry[0], 1.0 if t == 0 else 0.0, alpha)
+    gemm(True, False, n_inputs, size, n_outputs, 1.0, scores, n_inputs, outputs, size, 0.0,
+         worker.batch_input_grads, size)
+    gemm(False, False, n_outputs, size, n_inputs, 1.0, scores, n_inputs, inputs, size, 0.0,
+         worker.batch_output_grads, size)
+    for b in range(n_inputs):
+        add_to_input(model, worker.batch_contexts[b], &worker.batch_input_grads[b * size])
+    for t in range(n_outputs):
+        axpy(size, 1.0, &worker.batch_output_grads[t * size], output_row(model, model.syn1neg, worker.batch_targets[t]))
 
 
-cdef inline void cbow_centre(const ModelConfig *model, WorkerState *worker,
-                             const int32_t *sentence, int64_t centre, int64_t start,
-                             int64_t end, real_t alpha) noexcept nogil:
+cdef void skipgram_shared_negatives_centre(const ModelConfig *model, WorkerState *worker,
+                                           const int32_t *sentence, int64_t length, int64_t centre,
+                                           int64_t start, int64_t end, real_t alpha) noexcept nogil:
+    """Batched skip-gram: negative sampling for the whole window in three matrix products."""
+    shared_negatives_window(model, worker, sentence, centre, start, end, alpha)
+
+
+cdef void skipgram_hs_shared_negatives_centre(const ModelConfig *model, WorkerState *worker,
+                                              const int32_t *sentence, int64_t length, int64_t centre,
+                                              int64_t start, int64_t end, real_t alpha) noexcept nogil:
+    """Batched skip-gram with hierarchical softmax: exact hs for every pair, then the window's
+    negative sampling in three matrix products."""
+    skipgram_centre(model, worker, sentence, length, centre, start, end, alpha)
+    shared_negatives_window(model, worker, sentence, centre, start, end, alpha)
+
+
+cdef void cbow_centre(const ModelConfig *model, WorkerState *worker, const int32_t *sentence,
+                      int64_t length, int64_t centre, int64_t start, int64_t end,
+                      real_t alpha) noexcept nogil:
     """CBOW: the mean (or sum) of the context vectors in [start, end) predicts the centre.
 
     As in the C tool and gensim, the input gradient is added undivided to every context
@@ -298,80 +357,60 @@ cdef inline void cbow_centre(const ModelConfig *model, WorkerState *worker,
     cdef int64_t j
     cdef int count = 0
     cdef real_t inverse_count
+    # A word first enters a window at most `window` places ahead of the centre, so loading
+    # that far ahead has every context row in flight one centre early.
+    if centre + model.window + 1 < length:
+        prefetch_row(input_row(model, sentence[centre + model.window + 1]), size)
     memset(worker.neu1, 0, size * sizeof(real_t))
     for j in range(start, end):
         if j != centre:
-            saxpy(&size, &ONE_F, &model.syn0[<int64_t>sentence[j] * size], &ONE,
-                  worker.neu1, &ONE)
+            axpy(size, 1.0, input_row(model, sentence[j]), worker.neu1)
             count += 1
     if count == 0:
         return
-    inverse_count = ONE_F / count
+    inverse_count = 1.0 / count
     if model.cbow_mean:
-        sscal(&size, &inverse_count, worker.neu1, &ONE)
-    output_layers_update(model, worker, worker.neu1, sentence[centre], alpha, model.negative > 0)
+        scal(size, inverse_count, worker.neu1)
+    memset(worker.neu1e, 0, size * sizeof(real_t))
+    model.output_update(model, worker, worker.neu1, sentence[centre], alpha)
     if not model.cbow_mean:
-        sscal(&size, &inverse_count, worker.neu1e, &ONE)
+        scal(size, inverse_count, worker.neu1e)
     for j in range(start, end):
         if j != centre:
-            saxpy(&size, &ONE_F, worker.neu1e, &ONE,
-                  &model.syn0[<int64_t>sentence[j] * size], &ONE)
+            add_to_input(model, sentence[j], worker.neu1e)
 
 
-cdef void skipgram_shared_negatives(const ModelConfig *model, WorkerState *worker,
-                                   const int32_t *sentence, int64_t centre, int64_t start,
-                                   int64_t end, real_t alpha) noexcept nogil:
-    """Skip-gram negative sampling for a whole window at once, sharing its noise words (HogBatch).
+# ---------------------------------------------------------------------------------------------
+# The kernels of each objective, chosen once per train() call
+# ---------------------------------------------------------------------------------------------
 
-    Ji et al. (2016): the B context vectors of one centre word form X (B x d) and the output
-    vectors of the centre word and its k noise words form Y (K x d, K = k + 1, drawn once for
-    the whole window instead of once per pair). Then
-        S = Y X^T (one sgemm),  G = (labels - sigmoid(S)) * alpha (element-wise),
-        dX = G^T Y and dY = G X (two sgemm),
-    and dX, dY are added back to the rows they came from (lock-free, as the exact mode).
-    Every score of the window uses the vectors as they were before the window's update.
-    Matrices are row-major; the column-major BLAS computes them as transposes.
-    """
-    cdef int size = model.size
-    cdef int n_inputs = 0, n_outputs, b, t
-    cdef int64_t j
-    cdef int32_t word = sentence[centre]
-    cdef real_t *inputs = worker.batch_inputs
-    cdef real_t *outputs = worker.batch_outputs
-    cdef real_t *scores = worker.batch_scores
-    cdef real_t *row
-    for j in range(start, end):
-        if j != centre:
-            worker.batch_contexts[n_inputs] = sentence[j]
-            memcpy(&inputs[n_inputs * size], &model.syn0[<int64_t>sentence[j] * size], size * sizeof(real_t))
-            n_inputs += 1
-    if n_inputs == 0:
-        return
-    worker.batch_targets[0] = word
-    n_outputs = 1 + draw_noise_words(model, worker, word, &worker.batch_targets[1])
-    for t in range(n_outputs):
-        memcpy(&outputs[t * size], &model.syn1neg[<int64_t>worker.batch_targets[t] * model.output_stride],
-               size * sizeof(real_t))
-    # S (K x B, row-major) is S^T (B x K) column-major: S^T = X Y^T.
-    sgemm(TRANSPOSE, NO_TRANSPOSE, &n_inputs, &n_outputs, &size, &ONE_F, inputs, &size,
-          outputs, &size, &ZERO_F, scores, &n_inputs)
-    for t in range(n_outputs):
-        for b in range(n_inputs):
-            row = &scores[t * n_inputs + b]
-            row[0] = gradient(model, worker, row[0], 1.0 if t == 0 else 0.0, alpha)
-    # dX (B x d, row-major) = G^T Y, i.e. dX^T = Y^T G in column-major terms.
-    sgemm(NO_TRANSPOSE, TRANSPOSE, &size, &n_inputs, &n_outputs, &ONE_F, outputs, &size,
-          scores, &n_inputs, &ZERO_F, worker.batch_input_grads, &size)
-    # dY (K x d, row-major) = G X, i.e. dY^T = X^T G^T.
-    sgemm(NO_TRANSPOSE, NO_TRANSPOSE, &size, &n_outputs, &n_inputs, &ONE_F, inputs, &size,
-          scores, &n_inputs, &ZERO_F, worker.batch_output_grads, &size)
-    for b in range(n_inputs):
-        saxpy(&size, &ONE_F, &worker.batch_input_grads[b * size], &ONE,
-              &model.syn0[<int64_t>worker.batch_contexts[b] * size], &ONE)
-    for t in range(n_outputs):
-        saxpy(&size, &ONE_F, &worker.batch_output_grads[t * size], &ONE,
-              &model.syn1neg[<int64_t>worker.batch_targets[t] * model.output_stride], &ONE)
+cdef struct ObjectiveKernels:
+    OutputUpdate output_update        # per example (NULL: none)
+    CentreUpdate skipgram_centre      # what skip-gram does per centre word
+    bint trains_cbow                  # CBOW can use this objective
 
+cdef ObjectiveKernels KERNELS[N_OBJECTIVES]
+KERNELS[OBJECTIVE_NEGATIVE] = ObjectiveKernels(negative_output, skipgram_centre, True)
+KERNELS[OBJECTIVE_HS] = ObjectiveKernels(hs_output, skipgram_centre, True)
+KERNELS[OBJECTIVE_BOTH] = ObjectiveKernels(hs_and_negative_output, skipgram_centre, True)
+KERNELS[OBJECTIVE_SOFTMAX] = ObjectiveKernels(softmax_output, skipgram_centre, True)
+KERNELS[OBJECTIVE_SHARED_NEGATIVES] = ObjectiveKernels(NULL, skipgram_shared_negatives_centre, False)
+KERNELS[OBJECTIVE_SHARED_NEGATIVES_HS] = ObjectiveKernels(hs_output, skipgram_hs_shared_negatives_centre, False)
+
+#: ``w2v.config.Objective`` values -> the C objective codes.
+OBJECTIVE_CODES = {
+    "negative": OBJECTIVE_NEGATIVE,
+    "hs": OBJECTIVE_HS,
+    "both": OBJECTIVE_BOTH,
+    "softmax": OBJECTIVE_SOFTMAX,
+    "shared_negatives": OBJECTIVE_SHARED_NEGATIVES,
+    "shared_negatives_hs": OBJECTIVE_SHARED_NEGATIVES_HS,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentences and batches
+# ---------------------------------------------------------------------------------------------
 
 cdef inline int64_t subsample(const ModelConfig *model, WorkerState *worker,
                               const int32_t *words, int64_t length) noexcept nogil:
@@ -401,11 +440,9 @@ cdef int64_t train_sentence(const ModelConfig *model, WorkerState *worker,
     worker.kept must hold at least `length` words.
     """
     cdef int64_t n = subsample(model, worker, words, length)
-    cdef int64_t i, j, start, end
+    cdef int64_t i, start, end
     cdef int radius
-    cdef real_t alpha
     cdef real_t slope = (alpha_end - alpha_start) / n if n > 0 else 0
-    cdef int32_t *kept = worker.kept
     worker.effective_words += n
     for i in range(n):
         radius = model.window
@@ -413,23 +450,7 @@ cdef int64_t train_sentence(const ModelConfig *model, WorkerState *worker,
             radius -= next_random(&worker.rng) % model.window
         start = i - radius if i > radius else 0
         end = i + radius + 1 if i + radius + 1 < n else n
-        alpha = alpha_start + slope * i
-        if model.sg:
-            if model.hs or not model.shared_negatives:
-                for j in range(start, end):
-                    if j != i:
-                        # Start loading the next pair's input row while this pair trains.
-                        if j + 1 < end:
-                            prefetch_row(&model.syn0[<int64_t>kept[j + 1] * model.size], model.size)
-                        skipgram_pair(model, worker, kept[i], kept[j], alpha)
-            if model.shared_negatives:
-                skipgram_shared_negatives(model, worker, kept, i, start, end, alpha)
-        else:
-            # A word first enters a window at most `window` places ahead of the centre, so
-            # loading that far ahead has every context row in flight one centre early.
-            if i + model.window + 1 < n:
-                prefetch_row(&model.syn0[<int64_t>kept[i + model.window + 1] * model.size], model.size)
-            cbow_centre(model, worker, kept, i, start, end, alpha)
+        model.train_centre(model, worker, worker.kept, n, i, start, end, alpha_start + slope * i)
     return n
 
 
@@ -518,37 +539,40 @@ cdef real_t *_matrix_pointer(object array, int64_t rows, int columns, str name,
 
 
 cdef class TrainingModel:
-    """The C view of a model's weights and vocabulary tables, fixed for one ``train()`` call.
+    """The C view of a model's configuration, weights and tables, fixed for one ``train()`` call.
+
+    Everything is read by name: the settings and the objective from ``config``, each output
+    matrix from ``outputs`` under its layer name, each table from ``tables``. The matrices
+    are updated in place by the workers.
 
     Parameters
     ----------
-    syn0, syn1, syn1neg : numpy.ndarray or None
-        float32, C-contiguous weights; ``syn1`` is needed with ``hs``, ``syn1neg`` with
-        ``negative``. They are updated in place.
-    keep_threshold : numpy.ndarray or None
-        uint32 per word (see ``w2v.vocab.keep_thresholds``); None disables subsampling.
-    alias_accept, alias_other : numpy.ndarray or None
-        The noise distribution's alias table (``w2v.vocab.noise_alias_table``).
-    hs_points, hs_codes, hs_offsets : numpy.ndarray or None
-        The Huffman tree (``w2v.vocab.huffman_tree``).
-    sg, hs, negative, cbow_mean, window, shrink_windows, compute_loss, shared_negatives : int
-        As in ``Word2Vec``.
-    softmax : int
-        1 for the exact softmax output layer (``syn1softmax``); excludes ``hs`` and ``negative``.
-    syn1softmax : numpy.ndarray or None
-        float32, C-contiguous vocab_size x size output weights of the softmax, updated in place.
+    config : w2v.config.TrainingConfig
+        The model's configuration; its objective chooses the kernels and the output layers
+        that must be given.
+    vectors : numpy.ndarray
+        float32 input vectors (syn0), one C-contiguous row per word.
+    outputs : dict of str to numpy.ndarray
+        The output matrices ``config.output_layers`` names (``syn1neg``, ``syn1``,
+        ``syn1softmax``), float32 with contiguous rows, ``config.output_rows(layer, V)`` rows
+        each; extra entries (None, or layers this objective does not train) are ignored.
+    tables : w2v.vocab.tables.TrainingTables
+        Subsampling thresholds, the noise alias table and the Huffman tree, as far as the
+        objective needs them (``w2v.vocab.tables.training_tables`` makes them).
+    compute_loss : bool, optional
+        Tally the loss (default: ``config.compute_loss``).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from w2v import _core, vocab
-    >>> counts = np.array([5, 3, 2])
+    >>> from w2v import _core
+    >>> from w2v.config import TrainingConfig
+    >>> from w2v.vocab.tables import training_tables
+    >>> config = TrainingConfig(sg=1, negative=2, window=2, vector_size=4)
     >>> syn0 = np.full((3, 4), 0.1, dtype=np.float32)
     >>> syn1neg = np.zeros((3, 4), dtype=np.float32)
-    >>> accept, other = vocab.noise_alias_table(counts, 0.75)
-    >>> model = _core.TrainingModel(syn0, None, syn1neg, None, accept, other, None, None, None,
-    ...                             sg=1, hs=0, negative=2, cbow_mean=1, window=2,
-    ...                             shrink_windows=1, compute_loss=1)
+    >>> tables = training_tables(np.array([5, 3, 2]), config.replace(sample=0))
+    >>> model = _core.TrainingModel(config, syn0, {"syn1neg": syn1neg}, tables, compute_loss=True)
     >>> worker = _core.Worker(model, seed=1)
     >>> effective, loss = worker.train_batch(np.array([0, 1, 2], dtype=np.int32),
     ...                                      np.array([3], dtype=np.int64), 0.025, 0.025)
@@ -556,97 +580,172 @@ cdef class TrainingModel:
     (3, True)
     """
 
-    def __init__(self, syn0, syn1, syn1neg, keep_threshold, alias_accept, alias_other,
-                 hs_points, hs_codes, hs_offsets, *, int sg, int hs, int negative,
-                 int cbow_mean, int window, int shrink_windows, int compute_loss,
-                 int shared_negatives=0, int softmax=0, syn1softmax=None):
-        cdef int64_t vocab_size = syn0.shape[0]
-        cdef int size = syn0.shape[1]
+    def __init__(self, config not None, vectors not None, outputs=None, tables=None, compute_loss=None):
+        cdef int64_t vocab_size = vectors.shape[0]
+        cdef int size = vectors.shape[1]
+        cdef int input_stride = size
+        cdef int objective = OBJECTIVE_CODES[config.objective.value]
+        outputs = {} if outputs is None else outputs
+        if vocab_size < 1 or size < 1:
+            raise ValueError("the model needs at least one word and one dimension")
+        if size != config.vector_size:
+            raise ValueError(f"the vectors have {size} columns, but vector_size={config.vector_size}")
+        if not config.sg and not KERNELS[objective].trains_cbow:
+            raise ValueError(f"the {config.objective.value} objective trains skip-gram only (sg=1)")
+        memset(&self.config, 0, sizeof(ModelConfig))
+        self.config.objective = objective
+        self.config.output_update = KERNELS[objective].output_update
+        self.config.train_centre = KERNELS[objective].skipgram_centre if config.sg else cbow_centre
+        self.config.vocab_size = vocab_size
+        self.config.size = size
+        self.config.negative = config.negative if "syn1neg" in config.output_layers else 0
+        self.config.cbow_mean = config.cbow_mean
+        self.config.window = config.window
+        self.config.shrink_windows = config.shrink_windows
+        self.config.compute_loss = config.compute_loss if compute_loss is None else bool(compute_loss)
+        self.config.syn0 = _matrix_pointer(vectors, vocab_size, size, "syn0", &input_stride)
+        arrays = [vectors]
+        for layer in config.output_layers:
+            arrays.append(self._bind_output(outputs.get(layer), layer, config.output_rows(layer, vocab_size)))
+        if self.config.output_stride == 0:  # only single-row output matrices
+            self.config.output_stride = size
+        arrays.append(self._bind_tables(tables, config.output_layers))
+        self._arrays = arrays  # keep every array alive as long as the C struct points into it
+
+    cdef object _bind_output(self, matrix, str layer, int64_t rows):
+        """Point the struct at the output matrix `layer`; refuse a missing or misshapen one."""
+        cdef real_t *pointer
+        if matrix is None:
+            raise ValueError(f"this objective trains {layer}, but the model has no {layer} matrix "
+                             "(did hs, negative or softmax change after build_vocab?)")
+        if rows > 2 ** 31 - 1 and layer == "syn1softmax":
+            raise ValueError("softmax needs fewer than 2**31 words (BLAS indexes them with int)")
+        pointer = _matrix_pointer(matrix, rows, self.config.size, layer, &self.config.output_stride)
+        if layer == "syn1neg":
+            self.config.syn1neg = pointer
+        elif layer == "syn1":
+            self.config.syn1 = pointer
+        else:
+            self.config.syn1softmax = pointer
+        return matrix
+
+    cdef object _bind_tables(self, tables, tuple layers):
+        """Point the struct at the subsampling, noise and Huffman tables; return what to keep alive."""
+        cdef int64_t vocab_size = self.config.vocab_size
         cdef const uint32_t[::1] keep_view
         cdef const uint32_t[:, ::1] alias_view
-        alias = None
         cdef const int32_t[::1] points_view
         cdef const uint8_t[::1] codes_view
         cdef const int64_t[::1] offsets_view
-        cdef int input_stride = size
-        if vocab_size < 1 or size < 1:
-            raise ValueError("the model needs at least one word and one dimension")
-        if window < 1:
-            raise ValueError(f"window must be >= 1, got {window}")
-        if softmax and (hs or negative > 0):
-            raise ValueError("softmax is the exact output layer: it cannot be combined with hs or negative > 0")
-        if not hs and negative <= 0 and not softmax:
-            raise ValueError("need hs=1, negative > 0 or softmax=1: there is no output layer to train")
-        if softmax and vocab_size > 2 ** 31 - 1:
-            raise ValueError("softmax needs fewer than 2**31 words (BLAS indexes them with int)")
-        if shared_negatives and (not sg or negative <= 0):
-            raise ValueError("shared_negatives needs skip-gram (sg=1) with negative sampling (negative > 0)")
-        memset(&self.config, 0, sizeof(ModelConfig))
-        self.config.vocab_size = vocab_size
-        self.config.size = size
-        self.config.sg = sg
-        self.config.hs = hs
-        self.config.negative = negative if negative > 0 else 0
-        self.config.cbow_mean = cbow_mean
-        self.config.window = window
-        self.config.shrink_windows = shrink_windows
-        self.config.compute_loss = compute_loss
-        self.config.shared_negatives = shared_negatives
-        self.config.softmax = 1 if softmax else 0
-        if softmax:
-            self.config.syn1softmax = _matrix_pointer(syn1softmax, vocab_size, size, "syn1softmax",
-                                                           &self.config.output_stride)
-            if self.config.syn1softmax == NULL:
-                raise ValueError("softmax needs the syn1softmax output matrix")
-        self.config.syn0 = _matrix_pointer(syn0, vocab_size, size, "syn0", &input_stride)
+        keep_threshold = getattr(tables, "keep_threshold", None)
+        alias = None
         if keep_threshold is not None:
             keep_view = keep_threshold
             if keep_view.shape[0] != vocab_size:
                 raise ValueError("keep_threshold must have one entry per word")
             self.config.keep_threshold = &keep_view[0]
-        if self.config.negative:
-            self.config.syn1neg = _matrix_pointer(syn1neg, vocab_size, size, "syn1neg",
-                                                      &self.config.output_stride)
-            if self.config.syn1neg == NULL:
-                raise ValueError("negative sampling needs the syn1neg output matrix")
-            if len(alias_accept) != vocab_size or len(alias_other) != vocab_size:
+        if "syn1neg" in layers:
+            accept, other = getattr(tables, "alias_accept", None), getattr(tables, "alias_other", None)
+            if accept is None or other is None:
+                raise ValueError("negative sampling needs the noise distribution's alias table")
+            if len(accept) != vocab_size or len(other) != vocab_size:
                 raise ValueError("the alias table must have one entry per word")
-            if np.min(alias_other) < 0 or np.max(alias_other) >= vocab_size:
+            if np.min(other) < 0 or np.max(other) >= vocab_size:
                 raise ValueError("alias_other holds an index outside the vocabulary")
             # Interleave (accept, other) so one draw reads one cache line.
-            alias = np.stack([np.asarray(alias_accept, dtype=np.uint32),
-                              np.asarray(alias_other, dtype=np.int32).view(np.uint32)], axis=1)
+            alias = np.stack([np.asarray(accept, dtype=np.uint32),
+                              np.asarray(other, dtype=np.int32).view(np.uint32)], axis=1)
             alias_view = alias
             self.config.alias = &alias_view[0, 0]
-        if hs:
-            offsets_view = hs_offsets
-            points_view = hs_points
-            codes_view = hs_codes
+        if "syn1" in layers:
+            points, codes, offsets = (getattr(tables, name, None) for name in ("hs_points", "hs_codes", "hs_offsets"))
+            if points is None or codes is None or offsets is None:
+                raise ValueError("hierarchical softmax needs the Huffman tree")
+            offsets_view = offsets
+            points_view = points
+            codes_view = codes
             if offsets_view.shape[0] != vocab_size + 1:
                 raise ValueError("hs_offsets must have vocab_size + 1 entries")
             if points_view.shape[0] != codes_view.shape[0] or offsets_view[vocab_size] != points_view.shape[0]:
                 raise ValueError("hs_points, hs_codes and hs_offsets do not match")
-            if offsets_view[0] != 0 or np.any(np.diff(hs_offsets) < 0):
+            if offsets_view[0] != 0 or np.any(np.diff(offsets) < 0):
                 raise ValueError("hs_offsets must start at 0 and never decrease")
-            if points_view.shape[0] and (np.min(hs_points) < 0 or np.max(hs_points) >= max(vocab_size - 1, 1)):
+            if points_view.shape[0] and (np.min(points) < 0 or np.max(points) >= max(vocab_size - 1, 1)):
                 raise ValueError("hs_points holds a node outside syn1")
-            self.config.syn1 = _matrix_pointer(syn1, max(vocab_size - 1, 1), size, "syn1",
-                                                   &self.config.output_stride)
-            if self.config.syn1 == NULL:
-                raise ValueError("hierarchical softmax needs the syn1 output matrix")
             if points_view.shape[0]:
                 self.config.hs_points = &points_view[0]
                 self.config.hs_codes = &codes_view[0]
             self.config.hs_offsets = &offsets_view[0]
-        if self.config.output_stride == 0:  # only single-row output matrices (or none)
-            self.config.output_stride = size
-        # Keep every array alive as long as the C struct points into it.
-        self._arrays = (syn0, syn1, syn1neg, keep_threshold, alias,
-                        hs_points, hs_codes, hs_offsets, syn1softmax)
+        return (tables, alias)
 
     @property
     def vocab_size(self):
         return self.config.vocab_size
+
+
+# ---------------------------------------------------------------------------------------------
+# Python twins of the row-major BLAS wrappers (w2v.cshared.blas), for tests
+# ---------------------------------------------------------------------------------------------
+
+def rowmajor_gemm(a, b, bint transpose_a=False, bint transpose_b=False):
+    """op(a) @ op(b) computed by ``blas.gemm`` on row-major float32 matrices.
+
+    Examples
+    --------
+    >>> rowmajor_gemm(np.eye(2, 3), np.ones((3, 2)))
+    array([[1., 1.],
+           [1., 1.]], dtype=float32)
+    """
+    cdef real_t[:, ::1] a_view = np.ascontiguousarray(a, dtype=np.float32)
+    cdef real_t[:, ::1] b_view = np.ascontiguousarray(b, dtype=np.float32)
+    cdef int m = a_view.shape[1] if transpose_a else a_view.shape[0]
+    cdef int k = a_view.shape[0] if transpose_a else a_view.shape[1]
+    cdef int n = b_view.shape[0] if transpose_b else b_view.shape[1]
+    if (b_view.shape[1] if transpose_b else b_view.shape[0]) != k:
+        raise ValueError("the inner dimensions differ")
+    out = np.zeros((m, n), dtype=np.float32)
+    cdef real_t[:, ::1] c_view = out
+    gemm(transpose_a, transpose_b, m, n, k, 1.0, &a_view[0, 0], a_view.shape[1], &b_view[0, 0],
+         b_view.shape[1], 0.0, &c_view[0, 0], n)
+    return out
+
+
+def rowmajor_gemv(a, x, bint transpose=False):
+    """op(a) @ x computed by ``blas.gemv`` on a row-major float32 matrix.
+
+    Examples
+    --------
+    >>> rowmajor_gemv(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]), transpose=True)
+    array([4., 6.], dtype=float32)
+    """
+    cdef real_t[:, ::1] a_view = np.ascontiguousarray(a, dtype=np.float32)
+    cdef real_t[::1] x_view = np.ascontiguousarray(x, dtype=np.float32)
+    cdef int m = a_view.shape[0], n = a_view.shape[1]
+    if x_view.shape[0] != (m if transpose else n):
+        raise ValueError("x does not match the matrix")
+    out = np.zeros(n if transpose else m, dtype=np.float32)
+    cdef real_t[::1] y_view = out
+    gemv(transpose, m, n, 1.0, &a_view[0, 0], n, &x_view[0], 0.0, &y_view[0])
+    return out
+
+
+def rowmajor_ger(a, x, y, double alpha=1.0):
+    """a + alpha * outer(x, y) computed by ``blas.ger`` on a row-major float32 matrix.
+
+    Examples
+    --------
+    >>> rowmajor_ger(np.zeros((2, 2)), np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    array([[3., 4.],
+           [6., 8.]], dtype=float32)
+    """
+    out = np.array(a, dtype=np.float32, order="C")
+    cdef real_t[:, ::1] a_view = out
+    cdef real_t[::1] x_view = np.ascontiguousarray(x, dtype=np.float32)
+    cdef real_t[::1] y_view = np.ascontiguousarray(y, dtype=np.float32)
+    if x_view.shape[0] != a_view.shape[0] or y_view.shape[0] != a_view.shape[1]:
+        raise ValueError("x and y do not match the matrix")
+    ger(a_view.shape[0], a_view.shape[1], <real_t>alpha, &x_view[0], &y_view[0], &a_view[0, 0], a_view.shape[1])
+    return out
 
 
 cpdef uint64_t noise_seed(uint64_t seed):
@@ -693,9 +792,9 @@ cdef class Worker:
         self.state.noise_position = NOISE_BUFFER_SIZE  # empty: the first draw refills it
         self._buffers = {"neu1": neu1.base, "neu1e": neu1e.base, "noise": noise.base,
                          "noise_buffer": noise_buffer.base}
-        if model.config.shared_negatives:
+        if model.config.objective in (OBJECTIVE_SHARED_NEGATIVES, OBJECTIVE_SHARED_NEGATIVES_HS):
             self._allocate_window_scratch()
-        if model.config.softmax:
+        if model.config.objective == OBJECTIVE_SOFTMAX:
             self._allocate_softmax_scratch()
         self.ensure_capacity(1024)
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Callable, Iterator
-from typing import IO, AnyStr
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any, AnyStr
 
 from w2v.io.files import PathLike, open_binary
 
@@ -216,3 +216,83 @@ class PathLineSentences:
         for path in self.input_files:
             yield from LineSentence(path, self.max_sentence_length, self.limit,
                                     self.encoding, self.errors)
+
+
+# ---------------------------------------------------------------------- what Word2Vec is given
+
+#: Suffixes of compressed files, which corpus_file mode cannot split into byte ranges.
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zip")
+
+
+class CorpusSource:
+    """The corpus of one ``build_vocab``/``train`` call, checked once: sentences or a file.
+
+    Exactly one of ``sentences`` (an iterable of lists of str tokens) and ``corpus_file``
+    (a plain-text file) must be given. The classic mistakes fail here with a message that
+    says what to do: a single string, a flat list of words, a one-shot iterator that must
+    be read several times, a compressed or missing corpus file.
+
+    Parameters
+    ----------
+    sentences : iterable of list of str, optional
+    corpus_file : str or os.PathLike, optional
+    passes : int
+        How many times the sentences will be read (a one-shot iterator allows one).
+
+    Examples
+    --------
+    >>> source = CorpusSource([["a", "b"]], passes=2)
+    >>> source.path is None, source.sentences
+    (True, [['a', 'b']])
+    >>> CorpusSource(iter([["a"]]), passes=2)
+    Traceback (most recent call last):
+    ...
+    TypeError: the corpus is a one-shot iterator (list_iterator) but training needs 2 passes over it (the vocabulary scan and each epoch); pass a list or a restartable iterable such as w2v.LineSentence, or an object whose __iter__ starts a new pass
+    """
+
+    def __init__(self, sentences: Iterable[list[str]] | None = None, corpus_file: PathLike | None = None,
+                 passes: int = 1):
+        if sentences is not None and corpus_file is not None:
+            raise ValueError("give either sentences or corpus_file, not both")
+        if sentences is None and corpus_file is None:
+            raise TypeError("give exactly one of corpus_iterable (sentences) or corpus_file")
+        self.sentences = sentences
+        self.path: str | None = None
+        if corpus_file is not None:
+            self.path = self._checked_file(corpus_file)
+        else:
+            self._check_sentences(sentences, passes)
+
+    @staticmethod
+    def _checked_file(corpus_file: PathLike) -> str:
+        path = os.fspath(corpus_file)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"corpus_file not found: {path!r}")
+        if path.lower().endswith(COMPRESSED_SUFFIXES):
+            raise ValueError(
+                f"corpus_file {path!r} is compressed; corpus_file mode reads byte ranges of a plain "
+                "text file in parallel. Decompress it, or pass sentences=w2v.LineSentence(path)")
+        return path
+
+    @staticmethod
+    def _check_sentences(corpus: Any, passes: int) -> None:
+        if isinstance(corpus, (str, bytes)):
+            raise TypeError(
+                "sentences is a single string; pass an iterable of sentences, each a list of str "
+                "tokens (for example [line.split() for line in text.splitlines()]), or use "
+                "corpus_file= for a path to a text file")
+        if isinstance(corpus, Sequence) and len(corpus) and isinstance(corpus[0], str):
+            raise TypeError(
+                "sentences is a flat list of strings; each sentence must itself be a list of str "
+                f"tokens: pass [{corpus[:3]!r}...] wrapped as a list of lists, e.g. [words]")
+        try:
+            one_shot = iter(corpus) is corpus
+        except TypeError:
+            raise TypeError(f"sentences must be an iterable of sentences (lists of str tokens), got "
+                            f"{type(corpus).__name__}") from None
+        if passes > 1 and one_shot:
+            raise TypeError(
+                f"the corpus is a one-shot iterator ({type(corpus).__name__}) but training needs "
+                f"{passes} passes over it (the vocabulary scan and each epoch); pass a list or a "
+                "restartable iterable such as w2v.LineSentence, or an object whose __iter__ "
+                "starts a new pass")

@@ -1,94 +1,45 @@
 """``Word2Vec``: the model users build, train and query, with gensim 4's interface.
 
-The class is thin on purpose. It validates parameters, owns the vocabulary (via
-``w2v.vocab``) and the weights, and hands epochs to the driver in ``w2v.train.driver``, whose
+The class is thin on purpose. Its parameters live in one validated ``TrainingConfig``
+(``w2v.config``); it owns the vocabulary (chosen with ``w2v.vocab``) and the weights (laid
+out by ``w2v.weights``), and hands ``train()`` to the driver in ``w2v.train.driver``, whose
 threads spend their time in the nogil kernels of ``w2v._core``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
+import numbers
 import os
-import warnings
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from w2v import _core, vocab
-from w2v.train import _corpusfile
-from w2v.vocab import _vocab
 from w2v.callbacks import Callback
+from w2v.config import OUTPUT_LAYERS, TrainingConfig, check_learning_rate
+from w2v.corpora import CorpusSource
+from w2v.train._schedule import LearningRateSchedule
+from w2v.train.corpus_file import CorpusFileFeeder
+from w2v.train.driver import Feeder, TrainingCall, run_training
+from w2v.train.iterable import IterableFeeder
+from w2v.train.progress import EpochStats, EpochTarget
 from w2v.vectors.keyedvectors import KeyedVectors
-from w2v.train.driver import (EpochStats, EpochTarget, LearningRateSchedule, ProgressReporter, make_workers,
-                          output_matrix, train_epoch_file, train_epoch_iterable)
+from w2v.vocab import _vocab
+from w2v.vocab.tables import TrainingTables, training_tables
+from w2v.weights import grown_output, new_outputs
 
 logger = logging.getLogger(__name__)
-
-#: A weight this large (or a NaN) after an epoch means training diverged: word2vec weights
-#: are of order 1, and no useful model has one near this.
-DIVERGED_WEIGHT = 1e4
-
-#: Above this many words, ``softmax=True`` warns that training is slow (its cost grows with V).
-SOFTMAX_SLOW_VOCABULARY = 10000
 
 Corpus = Iterable[Sequence[str]]
 PathLike = str | os.PathLike
 
-
-def _binary_flag(name: str, value: Any) -> int:
-    if value not in (0, 1) or isinstance(value, float):
-        raise ValueError(f"{name} must be 0 or 1, got {value!r}")
-    return int(value)
-
-
-def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_iterable_corpus(corpus: Any, passes: int) -> None:
-    """Reject the classic mistakes early: a string, a flat list of words, a one-shot iterator."""
-    if isinstance(corpus, (str, bytes)):
-        raise TypeError(
-            "sentences is a single string; pass an iterable of sentences, each a list of str "
-            "tokens (for example [line.split() for line in text.splitlines()]), or use "
-            "corpus_file= for a path to a text file")
-    if isinstance(corpus, Sequence) and len(corpus) and isinstance(corpus[0], str):
-        raise TypeError(
-            "sentences is a flat list of strings; each sentence must itself be a list of str "
-            f"tokens: pass [{corpus[:3]!r}...] wrapped as a list of lists, e.g. [words]")
-    if passes > 1 and iter(corpus) is corpus:
-        raise TypeError(
-            f"the corpus is a one-shot iterator ({type(corpus).__name__}) but training needs "
-            f"{passes} passes over it (the vocabulary scan and each epoch); pass a list or a "
-            "restartable iterable such as w2v.LineSentence, or an object whose __iter__ "
-            "starts a new pass")
-
-
-def _check_corpus_file(path: PathLike) -> str:
-    """The path of a readable, uncompressed corpus file, or a clear error."""
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"corpus_file not found: {path!r}")
-    if path.lower().endswith((".gz", ".bz2", ".xz", ".zip")):
-        raise ValueError(
-            f"corpus_file {path!r} is compressed; corpus_file mode reads byte ranges of a plain "
-            "text file in parallel. Decompress it, or pass sentences=w2v.LineSentence(path)")
-    return path
-
-
-def _warn_if_softmax_is_slow(vocab_size: int, vector_size: int) -> None:
-    """Warn that the full softmax over a large vocabulary makes every example expensive."""
-    if vocab_size <= SOFTMAX_SLOW_VOCABULARY:
-        return
-    warnings.warn(
-        f"softmax=True over {vocab_size} words: each training example scores every word, about "
-        f"3 * V * d = {3 * vocab_size * vector_size:.2g} multiply-adds against (negative + 1) * d * 3 "
-        f"= {18 * vector_size} for negative=5, i.e. roughly {vocab_size // 6}x slower per example. "
-        "Use hs=1 or negative > 0 for vocabularies this large", RuntimeWarning, stacklevel=3)
+#: The parameters ``Word2Vec`` keeps in its ``TrainingConfig`` (and reads through it).
+CONFIG_FIELDS = frozenset(TrainingConfig.field_names())
 
 
 def _keyed_like(wv: KeyedVectors, matrix: np.ndarray) -> KeyedVectors:
@@ -96,6 +47,12 @@ def _keyed_like(wv: KeyedVectors, matrix: np.ndarray) -> KeyedVectors:
     keyed = KeyedVectors(wv.vector_size)
     keyed.add_vectors(list(wv.index_to_key), matrix, extras=dict(wv.expandos))
     return keyed
+
+
+def _count(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
 
 
 class Word2Vec:
@@ -194,13 +151,39 @@ class Word2Vec:
     """
 
     #: Output-layer matrices, saved and loaded by name: a new output layer only adds its name.
-    _output_arrays: tuple[str, ...] = ("syn1neg", "syn1", "syn1softmax")
+    _output_arrays: tuple[str, ...] = OUTPUT_LAYERS
     #: Training state that ``save`` keeps so that ``train`` continues where it stopped.
     _saved_state: tuple[str, ...] = ("corpus_count", "corpus_total_words", "epoch", "train_count",
                                      "running_training_loss")
     #: Constructor parameters ``save`` does not store: the corpus, and callables (which could
     #: only be stored as pickle). Pass ``trim_rule``/``callbacks`` again after ``load``.
     _unsaved_params: frozenset[str] = frozenset({"sentences", "corpus_file", "trim_rule", "callbacks"})
+
+    # The parameters, read from (and assigned through) ``config``; see ``__getattr__``.
+    config: TrainingConfig
+    vector_size: int
+    alpha: float
+    window: int
+    min_count: int
+    max_vocab_size: int | None
+    sample: float
+    seed: int
+    workers: int
+    min_alpha: float
+    sg: int
+    hs: int
+    negative: int
+    ns_exponent: float
+    cbow_mean: int
+    epochs: int
+    null_word: int
+    sorted_vocab: int
+    batch_words: int
+    compute_loss: bool
+    shrink_windows: bool
+    max_final_vocab: int | None
+    shared_negatives: bool
+    softmax: bool
 
     def __init__(
         self,
@@ -232,55 +215,15 @@ class Word2Vec:
         shared_negatives: bool = False,
         softmax: bool = False,
     ):
-        self.vector_size = _positive_int("vector_size", vector_size)
-        self.window = _positive_int("window", window)
-        self.min_count = _positive_int("min_count", min_count, minimum=0)
-        self.workers = _positive_int("workers", workers)
-        self.epochs = _positive_int("epochs", epochs)
-        self.batch_words = _positive_int("batch_words", batch_words)
-        self.negative = _positive_int("negative", negative, minimum=0)
-        self.sg = _binary_flag("sg", sg)
-        self.hs = _binary_flag("hs", hs)
-        self.cbow_mean = _binary_flag("cbow_mean", cbow_mean)
-        self.null_word = _binary_flag("null_word", null_word)
-        self.sorted_vocab = _binary_flag("sorted_vocab", sorted_vocab)
-        self.softmax = bool(softmax)
-        if self.softmax and (self.hs or self.negative):
-            raise ValueError(
-                f"softmax=True is the exact output layer and replaces the approximations: it cannot "
-                f"be combined with hs={self.hs} or negative={self.negative}; pass hs=0, negative=0")
-        if not self.hs and not self.negative and not self.softmax:
-            raise ValueError("hs=0 and negative=0 leave no output layer to train: set hs=1, "
-                             "negative > 0 or softmax=True")
-        if shared_negatives and (not self.sg or not self.negative):
-            raise ValueError("shared_negatives=True needs skip-gram with negative sampling (sg=1, negative > 0)")
-        if not np.isfinite(sample) or sample < 0:
-            raise ValueError(f"sample must be >= 0, got {sample!r}")
-        if not np.isfinite(alpha) or alpha <= 0:
-            raise ValueError(f"alpha must be > 0, got {alpha!r}")
-        if not np.isfinite(min_alpha) or min_alpha < 0:
-            raise ValueError(f"min_alpha must be >= 0, got {min_alpha!r}")
-        if not np.isfinite(ns_exponent):
-            raise ValueError(f"ns_exponent must be finite, got {ns_exponent!r}")
-        if max_vocab_size is not None:
-            max_vocab_size = _positive_int("max_vocab_size", max_vocab_size)
-        if max_final_vocab is not None:
-            max_final_vocab = _positive_int("max_final_vocab", max_final_vocab)
-        if sentences is not None and corpus_file is not None:
-            raise ValueError("give either sentences or corpus_file, not both")
-        self.alpha = float(alpha)
-        self.min_alpha = float(min_alpha)
-        self.sample = float(sample)
-        self.seed = int(seed)
-        self.ns_exponent = float(ns_exponent)
-        self.max_vocab_size = max_vocab_size
-        self.max_final_vocab = max_final_vocab
+        self.config = TrainingConfig(
+            vector_size=vector_size, alpha=alpha, window=window, min_count=min_count,
+            max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers, min_alpha=min_alpha,
+            sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent, cbow_mean=cbow_mean, epochs=epochs,
+            null_word=null_word, sorted_vocab=sorted_vocab, batch_words=batch_words, compute_loss=compute_loss,
+            shrink_windows=shrink_windows, max_final_vocab=max_final_vocab, shared_negatives=shared_negatives,
+            softmax=softmax)
         self.trim_rule = trim_rule
-        self.compute_loss = bool(compute_loss)
         self.callbacks = tuple(callbacks)
-        self.shrink_windows = bool(shrink_windows)
-        self.shared_negatives = bool(shared_negatives)
-
         self.wv = KeyedVectors(self.vector_size)
         self.syn1neg: np.ndarray | None = None
         self.syn1: np.ndarray | None = None
@@ -292,15 +235,59 @@ class Word2Vec:
         self.train_count = 0
         self.running_training_loss = 0.0
         self.epoch_stats: list[EpochStats] = []
-        self._tables: dict[str, Any] = {}
+        self._tables: tuple[TrainingConfig, TrainingTables] | None = None  # and the config they are for
+        self._busy = threading.Lock()
+        self._busy_thread: int | None = None
+        self._busy_action = ""
 
         if sentences is not None or corpus_file is not None:
-            if sentences is not None:
-                _check_iterable_corpus(sentences, passes=self.epochs + 1)
-            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
-            self.train(sentences, corpus_file=corpus_file, total_examples=self.corpus_count,
-                       total_words=self.corpus_total_words, epochs=self.epochs,
-                       start_alpha=self.alpha, end_alpha=self.min_alpha)
+            source = CorpusSource(sentences, corpus_file, passes=self.epochs + 1)
+            with self._exclusive("build_vocab"):
+                self._build_vocab(source, update=False, progress_per=10000, keep_raw_vocab=False,
+                                  trim_rule=trim_rule)
+                self._train(source, self._training_call(self.epochs, self.alpha, self.min_alpha, None, None, 1.0, False),
+                            self.corpus_count, self.corpus_total_words, queue_factor=2)
+
+    # ------------------------------------------------------------------ parameters
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for names not found normally: the parameters live in the config.
+        if name in CONFIG_FIELDS and "config" in self.__dict__:
+            return getattr(self.config, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # ``model.alpha = 0.01`` (as gensim users write) makes a new, validated config.
+        if name in CONFIG_FIELDS:
+            self.config = self.config.replace(**{name: value})
+        else:
+            super().__setattr__(name, value)
+
+    @contextlib.contextmanager
+    def _exclusive(self, action: str) -> Iterator[None]:
+        """Run ``action`` alone on this model: ``train``, ``build_vocab`` and ``save`` exclude
+        each other across threads, and training refuses to change the vocabulary under itself.
+
+        The thread that is training may save (a callback checkpointing the model); any other
+        call while one runs is a clear RuntimeError, never a silent race. Queries take no lock.
+        """
+        me = threading.get_ident()
+        if self._busy_thread == me:
+            if action != "save":
+                raise RuntimeError(f"cannot {action} while this thread runs {self._busy_action}() on the "
+                                   "model (from a callback?): wait until it returns")
+            yield
+            return
+        if not self._busy.acquire(blocking=False):
+            raise RuntimeError(f"cannot {action}: another thread is running {self._busy_action}() on this "
+                               "model; one model trains, rebuilds its vocabulary or saves in one thread at a "
+                               "time (save from a callback, or after train() returns)")
+        self._busy_thread, self._busy_action = me, action
+        try:
+            yield
+        finally:
+            self._busy_thread, self._busy_action = None, ""
+            self._busy.release()
 
     # ------------------------------------------------------------------ vocabulary
 
@@ -336,14 +323,17 @@ class Word2Vec:
         >>> model.wv.index_to_key, model.corpus_total_words
         (['a', 'b'], 3)
         """
+        source = CorpusSource(corpus_iterable, corpus_file, passes=1)
+        with self._exclusive("build_vocab"):
+            self._build_vocab(source, update, progress_per, keep_raw_vocab, trim_rule)
+
+    def _build_vocab(self, source: CorpusSource, update: bool, progress_per: int, keep_raw_vocab: bool,
+                     trim_rule: vocab.TrimRule | None) -> None:
         trim_rule = trim_rule if trim_rule is not None else self.trim_rule
-        if (corpus_iterable is None) == (corpus_file is None):
-            raise TypeError("give exactly one of corpus_iterable (sentences) or corpus_file")
-        if corpus_file is not None:
-            scan = vocab.scan_corpus_file(_check_corpus_file(corpus_file), self.max_vocab_size, trim_rule)
+        if source.path is not None:
+            scan = vocab.scan_corpus_file(source.path, self.max_vocab_size, trim_rule)
         else:
-            _check_iterable_corpus(corpus_iterable, passes=1)
-            scan = vocab.scan_corpus(corpus_iterable, self.max_vocab_size, trim_rule, progress_per)
+            scan = vocab.scan_corpus(source.sentences, self.max_vocab_size, trim_rule, progress_per)
         self._choose_vocabulary(scan.counts, scan.total_words, scan.sentences, update, trim_rule,
                                 keep_raw_vocab)
 
@@ -374,8 +364,9 @@ class Word2Vec:
         counts = {str(word): int(count) for word, count in word_freq.items()}
         if any(count < 0 for count in counts.values()):
             raise ValueError("word counts must be >= 0")
-        self._choose_vocabulary(counts, sum(counts.values()), corpus_count or 0, update,
-                                trim_rule if trim_rule is not None else self.trim_rule, keep_raw_vocab)
+        with self._exclusive("build_vocab"):
+            self._choose_vocabulary(counts, sum(counts.values()), corpus_count or 0, update,
+                                    trim_rule if trim_rule is not None else self.trim_rule, keep_raw_vocab)
 
     def _choose_vocabulary(self, raw_counts: dict[str, int], total_words: int, sentences: int,
                            update: bool, trim_rule: vocab.TrimRule | None, keep_raw_vocab: bool) -> None:
@@ -408,10 +399,10 @@ class Word2Vec:
         self.wv = KeyedVectors(self.vector_size)
         self.wv.add_vectors(words, _vocab.initial_vectors(words, self.vector_size, self.seed),
                             extras={"count": counts})
-        self.syn1neg = output_matrix(len(words), self.vector_size) if self.negative else None
-        self.syn1 = output_matrix(max(len(words) - 1, 1), self.vector_size) if self.hs else None
-        self.syn1softmax = output_matrix(len(words), self.vector_size) if self.softmax else None
-        self._tables = {}
+        outputs = new_outputs(self.config, len(words))
+        for layer in self._output_arrays:
+            setattr(self, layer, outputs.get(layer))
+        self._tables = None
 
     def _add_words(self, words: list[str], counts: np.ndarray, raw_counts: dict[str, int]) -> None:
         if not len(self.wv):
@@ -426,43 +417,50 @@ class Word2Vec:
         new_counts = np.array([raw_counts[word] for word in new_words], dtype=np.int64)
         self.wv.add_vectors(new_words, _vocab.initial_vectors(new_words, self.vector_size, self.seed),
                             extras={"count": new_counts})
-        for name in self._output_arrays:
-            old = getattr(self, name)
-            if old is not None:
-                # New words get zero rows; syn1's rows are Huffman inner nodes (one fewer than
-                # words), which keep their rows while the tree is rebuilt over the new counts.
-                rows = max(len(self.wv) - 1, 1) if name == "syn1" else len(self.wv)
-                grown = output_matrix(rows, self.vector_size)
-                kept = min(rows, len(old))
-                grown[:kept] = old[:kept]
-                setattr(self, name, grown)
-        self._tables = {}
+        for layer, matrix in self.output_matrices().items():
+            setattr(self, layer, grown_output(layer, matrix, self.config, len(self.wv)))  # new rows are zero
+        self._tables = None
         logger.info("vocabulary update: %i new words, %i in all", len(new_words), len(self.wv))
-
-    def _training_tables(self) -> dict[str, Any]:
-        """Subsampling thresholds, noise alias table and Huffman tree for the current counts."""
-        if not self._tables:
-            counts = self.wv.expandos["count"]
-            tables: dict[str, Any] = {"keep_threshold": vocab.keep_thresholds(counts, self.sample)}
-            if self.negative:
-                tables["alias_accept"], tables["alias_other"] = vocab.noise_alias_table(counts, self.ns_exponent)
-            if self.hs:
-                tables["hs_points"], tables["hs_codes"], tables["hs_offsets"] = vocab.huffman_tree(counts)
-            self._tables = tables
-        return self._tables
 
     # ------------------------------------------------------------------ training
 
-    def _training_model(self, compute_loss: bool) -> _core.TrainingModel:
-        tables = self._training_tables()
-        return _core.TrainingModel(
-            self.wv.vectors, self.syn1, self.syn1neg, tables["keep_threshold"],
-            tables.get("alias_accept"), tables.get("alias_other"), tables.get("hs_points"),
-            tables.get("hs_codes"), tables.get("hs_offsets"), sg=self.sg, hs=self.hs,
-            negative=self.negative, cbow_mean=self.cbow_mean, window=self.window,
-            shrink_windows=int(self.shrink_windows), compute_loss=int(compute_loss),
-            shared_negatives=int(self.shared_negatives), softmax=int(self.softmax),
-            syn1softmax=self.syn1softmax)
+    def output_matrices(self) -> dict[str, np.ndarray]:
+        """The output layers this model holds, by name (``syn1neg``, ``syn1``, ``syn1softmax``).
+
+        Examples
+        --------
+        >>> model = Word2Vec([["a", "b"]] * 5, vector_size=4, min_count=1, hs=1, negative=2, workers=1)
+        >>> sorted(model.output_matrices())
+        ['syn1', 'syn1neg']
+        """
+        return {layer: getattr(self, layer) for layer in self._output_arrays if getattr(self, layer) is not None}
+
+    def weight_matrices(self) -> dict[str, np.ndarray]:
+        """Every weight matrix by name: ``wv`` (the input vectors), then the output layers."""
+        return {"wv": self.wv.vectors, **self.output_matrices()}
+
+    def _training_tables(self) -> TrainingTables:
+        """Subsampling thresholds, noise alias table and Huffman tree for the current counts
+        and configuration (made again when either changed)."""
+        if self._tables is None or self._tables[0] is not self.config:
+            self._tables = (self.config, training_tables(self.wv.expandos["count"], self.config))
+        return self._tables[1]
+
+    def training_model(self, compute_loss: bool | None = None) -> _core.TrainingModel:
+        """The kernels' view of this model's configuration, weights and tables, for one ``train()``.
+
+        Workers made on it (``_core.Worker``) update the model's matrices in place.
+
+        Examples
+        --------
+        >>> model = Word2Vec([["a", "b"]] * 5, vector_size=4, min_count=1, workers=1)
+        >>> model.training_model().vocab_size
+        2
+        """
+        if not len(self.wv):
+            raise RuntimeError("the model has no vocabulary: call build_vocab() first")
+        return _core.TrainingModel(self.config, self.wv.vectors, self.output_matrices(), self._training_tables(),
+                                   compute_loss)
 
     def train(
         self,
@@ -523,113 +521,56 @@ class Word2Vec:
         >>> model.get_latest_training_loss() > 0
         True
         """
-        epochs = self._check_training_call(corpus_iterable, corpus_file, total_examples, total_words, epochs)
-        compute_loss = self.compute_loss if compute_loss is None else bool(compute_loss)
-        callbacks = self.callbacks if callbacks is None else tuple(callbacks)
-        schedule = LearningRateSchedule(self.alpha if start_alpha is None else start_alpha,
-                                        self.min_alpha if end_alpha is None else end_alpha, epochs)
-        if self.softmax:
-            _warn_if_softmax_is_slow(len(self.wv), self.vector_size)
-        workers = make_workers(self._training_model(compute_loss), self.workers, self.seed, self.train_count)
-        self.train_count += 1
-        if corpus_file is not None:
-            target = EpochTarget(None, total_words)
-            run_epoch = self._file_epochs(os.fspath(corpus_file), workers, schedule, total_words)
-        else:
-            target = EpochTarget(total_examples, total_words)
-            run_epoch = self._iterable_epochs(corpus_iterable, workers, schedule, target, queue_factor)
-        logger.info("training on %i words with %i workers: vector_size=%i sg=%i hs=%i negative=%i "
-                    "window=%i sample=%g epochs=%i alpha=%g", len(self.wv), self.workers,
-                    self.vector_size, self.sg, self.hs, self.negative, self.window, self.sample,
-                    epochs, schedule.start_alpha)
-        reporter = ProgressReporter(epochs, report_delay, progress_bar)
-        effective_total = raw_total = 0
-        try:
-            with threadpool_limits(limits=1):  # the worker threads are the parallelism
-                for callback in callbacks:
-                    callback.on_train_begin(self)
-                for epoch in range(epochs):
-                    self.epoch = epoch
-                    for callback in callbacks:
-                        callback.on_epoch_begin(self)
-                    stats = run_epoch(epoch, reporter)
-                    reporter.end_epoch(stats)
-                    self._finish_epoch(stats, target, compute_loss)
-                    effective_total += stats.effective_words
-                    raw_total += stats.raw_words
-                    for callback in callbacks:
-                        callback.on_epoch_end(self)
-                for callback in callbacks:
-                    callback.on_train_end(self)
-        finally:
-            reporter.close()
-            self.wv.norms = None  # the vectors changed
-        return effective_total, raw_total
-
-    def _check_training_call(self, corpus_iterable: Corpus | None, corpus_file: PathLike | None,
-                             total_examples: int | None, total_words: int | None,
-                             epochs: int | None) -> int:
-        """Reject a train() call that cannot work, before any thread starts; returns epochs."""
-        if not len(self.wv):
-            raise RuntimeError("the model has no vocabulary: call build_vocab() before train()")
-        self._check_writable("train")
-        if epochs is None:
-            raise ValueError("train() needs an explicit epochs= (as in gensim), e.g. epochs=model.epochs")
-        epochs = _positive_int("epochs", epochs)
+        call = self._training_call(epochs, start_alpha, end_alpha, compute_loss, callbacks, report_delay,
+                                   progress_bar)
         if not total_examples and not total_words:
             raise ValueError(
                 "train() needs total_examples= or total_words= to schedule the learning rate; "
                 "for the corpus given to build_vocab use total_examples=model.corpus_count")
-        if (corpus_iterable is None) == (corpus_file is None):
-            raise TypeError("give exactly one of corpus_iterable (sentences) or corpus_file")
-        if corpus_file is not None:
-            _check_corpus_file(corpus_file)
+        total_examples = None if not total_examples else _count("total_examples", total_examples)
+        total_words = None if not total_words else _count("total_words", total_words)
+        source = CorpusSource(corpus_iterable, corpus_file, passes=call.epochs)
+        with self._exclusive("train"):
+            return self._train(source, call, total_examples, total_words, _count("queue_factor", queue_factor))
+
+    def _training_call(self, epochs: int | None, start_alpha: float | None, end_alpha: float | None,
+                       compute_loss: bool | None, callbacks: Sequence[Callback] | None, report_delay: float,
+                       progress_bar: bool) -> TrainingCall:
+        """The settings of one train() call, checked, with the model's defaults filled in."""
+        if epochs is None:
+            raise ValueError("train() needs an explicit epochs= (as in gensim), e.g. epochs=model.epochs")
+        epochs = _count("epochs", epochs)
+        start_alpha = check_learning_rate("start_alpha", self.alpha if start_alpha is None else start_alpha)
+        end_alpha = check_learning_rate("end_alpha", self.min_alpha if end_alpha is None else end_alpha)
+        if not (isinstance(report_delay, numbers.Real) and math.isfinite(report_delay) and report_delay >= 0):
+            raise ValueError(f"report_delay must be a number of seconds >= 0, got {report_delay!r}")
+        return TrainingCall(
+            epochs=epochs, schedule=LearningRateSchedule(start_alpha, end_alpha, epochs),
+            compute_loss=self.compute_loss if compute_loss is None else bool(compute_loss),
+            callbacks=self.callbacks if callbacks is None else tuple(callbacks),
+            report_delay=float(report_delay), progress_bar=bool(progress_bar))
+
+    def _train(self, source: CorpusSource, call: TrainingCall, total_examples: int | None,
+               total_words: int | None, queue_factor: int) -> tuple[int, int]:
+        """Train on a checked corpus: choose its feeder and run the driver."""
+        if not len(self.wv):
+            raise RuntimeError("the model has no vocabulary: call build_vocab() before train()")
+        self._check_writable("train")
+        feeder: Feeder
+        if source.path is not None:
             if not total_words:
                 raise ValueError("corpus_file training measures progress in words: pass "
                                  "total_words= (model.corpus_total_words for the file given to build_vocab)")
+            feeder = CorpusFileFeeder(source.path, self.wv.index_to_key, total_words)
         else:
-            _check_iterable_corpus(corpus_iterable, passes=epochs)
-        return epochs
-
-    def _file_epochs(self, path: str, workers: list[_core.Worker], schedule: LearningRateSchedule,
-                     total_words: int) -> Callable[[int, ProgressReporter], EpochStats]:
-        table = _corpusfile.WordTable.from_words(self.wv.index_to_key)
-
-        def run_epoch(epoch: int, reporter: ProgressReporter) -> EpochStats:
-            return train_epoch_file(path, table, workers, schedule, epoch, total_words, reporter)
-        return run_epoch
-
-    def _iterable_epochs(self, corpus: Corpus, workers: list[_core.Worker], schedule: LearningRateSchedule,
-                         target: EpochTarget, queue_factor: int) -> Callable[[int, ProgressReporter], EpochStats]:
-        def run_epoch(epoch: int, reporter: ProgressReporter) -> EpochStats:
-            return train_epoch_iterable(corpus, self.wv.key_to_index, workers, schedule, epoch, target,
-                                        self.batch_words, reporter, queue_factor)
-        return run_epoch
-
-    def _finish_epoch(self, stats: EpochStats, target: EpochTarget, compute_loss: bool) -> None:
-        if stats.sentences == 0:
-            raise ValueError(
-                f"epoch {stats.epoch + 1} read no sentences: the corpus is empty or was an "
-                "iterator already used up; pass a restartable corpus")
-        self._check_not_diverged(stats.epoch)
-        self.epoch_stats.append(stats)
-        self.running_training_loss = stats.loss if compute_loss else 0.0
-        logger.info("EPOCH %i: trained on %i raw words (%i effective) in %.1fs, %.0f words/s%s",
-                    stats.epoch + 1, stats.raw_words, stats.effective_words, stats.seconds,
-                    stats.words_per_second,
-                    f", loss {stats.loss:.6g}" if compute_loss else "")
-        if target.total_examples and stats.sentences != target.total_examples:
-            logger.warning("EPOCH %i: read %i sentences, but total_examples=%i was given",
-                           stats.epoch + 1, stats.sentences, target.total_examples)
-        elif not target.total_examples and stats.raw_words != target.total_words:
-            logger.warning("EPOCH %i: read %i raw words, but total_words=%i was given",
-                           stats.epoch + 1, stats.raw_words, target.total_words)
+            feeder = IterableFeeder(source.sentences, self.wv.key_to_index, EpochTarget(total_examples, total_words),
+                                    self.batch_words, queue_factor)
+        return run_training(self, feeder, call)
 
     def _check_writable(self, action: str) -> None:
         """A clear error, instead of NumPy's, when the weights are read-only (mmap="r")."""
-        arrays = {"wv.vectors": self.wv.vectors}
-        arrays.update((name, getattr(self, name)) for name in self._output_arrays)
-        read_only = [name for name, array in arrays.items() if array is not None and not array.flags.writeable]
+        read_only = [name if name != "wv" else "wv.vectors" for name, matrix in self.weight_matrices().items()
+                     if not matrix.flags.writeable]
         if read_only:
             raise RuntimeError(
                 f"cannot {action}: {', '.join(read_only)} are read-only, as after Word2Vec.load(path, "
@@ -658,7 +599,8 @@ class Word2Vec:
         60
         """
         from w2v.io.native import save_word2vec
-        save_word2vec(self, fname)
+        with self._exclusive("save"):
+            save_word2vec(self, fname)
 
     @classmethod
     def load(cls, fname: PathLike, mmap: str | None = None) -> "Word2Vec":
@@ -673,27 +615,6 @@ class Word2Vec:
         """
         from w2v.io.native import load_word2vec
         return load_word2vec(cls, fname, mmap=mmap)
-
-    def _check_not_diverged(self, epoch: int) -> None:
-        """Fail loudly, rather than hand back garbage, if the weights have blown up.
-
-        Word2vec weights stay small (|w| of order 1); a weight above DIVERGED_WEIGHT or a
-        NaN means the updates became unstable (too large an ``alpha``; with
-        ``shared_negatives``, a window's summed update is larger still).
-        """
-        for name in ("wv", *self._output_arrays):
-            matrix = self.wv.vectors if name == "wv" else getattr(self, name)
-            if matrix is None or not matrix.size:
-                continue
-            # max and -min rather than max(abs(...)): no temporary copy of the matrix. A NaN
-            # weight makes both reductions NaN, and so the result.
-            largest = max(float(matrix.max()), -float(matrix.min()))
-            if not largest <= DIVERGED_WEIGHT:  # also true for NaN
-                raise FloatingPointError(
-                    f"training diverged in epoch {epoch + 1}: {name} holds a weight of {largest:.3g}; "
-                    f"the vectors are unusable. Lower alpha (now {self.alpha})"
-                    + (", the window or turn off shared_negatives" if self.shared_negatives else "")
-                    + " and train again")
 
     def get_latest_training_loss(self) -> float:
         """The training loss summed over the latest epoch (0.0 without ``compute_loss``).

@@ -6,17 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Ask the CPU to start loading a cache line we will read and then write soon (a no-op
+/* Prefetch shims: ask the CPU to start loading a cache line we will need soon (no-ops
    where unsupported).
 
-   On x86-64 this is PREFETCHW where the CPU has it: the line arrives ready to be written.
-   The rows the kernels prefetch are read and then updated, and the hot ones are being
-   written by other threads too; an ordinary prefetch fetches them shared, and the write
-   then needs a second coherence round trip to take ownership. GCC emits PREFETCHW for
-   __builtin_prefetch(p, 1) only when the build targets it (-mprfchw), which a portable
-   wheel must not assume, so the instruction is chosen once at load time from CPUID.
-   Measured on 2 cores, dev corpus, 8 interleaved runs: 2-worker skip-gram 2 % faster,
-   1 worker and CBOW unchanged within noise. */
+   W2V_PREFETCH_WRITE(p): a line we will read and then write. On x86-64 this is PREFETCHW
+   where the CPU has it: the line arrives ready to be written. The rows the kernels prefetch
+   are read and then updated, and the hot ones are being written by other threads too; an
+   ordinary prefetch fetches them shared, and the write then needs a second coherence round
+   trip to take ownership. GCC emits PREFETCHW for __builtin_prefetch(p, 1) only when the
+   build targets it (-mprfchw), which a portable wheel must not assume, so the instruction
+   is chosen once at load time from CPUID. Measured on 2 cores, dev corpus, 8 interleaved
+   runs: 2-worker skip-gram 2 % faster, 1 worker and CBOW unchanged within noise.
+
+   W2V_PREFETCH_READ(p): a line we will only read (phrase lookups). */
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #include <cpuid.h>
 static int w2v_has_prefetchw __attribute__((unused)) = 0;
@@ -25,20 +27,24 @@ __attribute__((constructor)) static void w2v_detect_prefetchw(void) {
     if (__get_cpuid(0x80000001u, &eax, &ebx, &ecx, &edx))
         w2v_has_prefetchw = (int)((ecx >> 8) & 1u);  /* CPUID.80000001H:ECX.PRFCHW */
 }
-#define W2V_PREFETCH(p)                                                   \
+#define W2V_PREFETCH_WRITE(p)                                             \
     do {                                                                  \
         if (w2v_has_prefetchw)                                            \
             __asm__("prefetchw %0" : : "m"(*(const char *)(p)));          \
         else                                                              \
             __builtin_prefetch((const void *)(p), 1, 3);                  \
     } while (0)
+#define W2V_PREFETCH_READ(p) __builtin_prefetch((const void *)(p), 0, 3)
 #elif defined(__GNUC__) || defined(__clang__)
-#define W2V_PREFETCH(p) __builtin_prefetch((const void *)(p), 1, 3)
+#define W2V_PREFETCH_WRITE(p) __builtin_prefetch((const void *)(p), 1, 3)
+#define W2V_PREFETCH_READ(p) __builtin_prefetch((const void *)(p), 0, 3)
 #elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
 #include <xmmintrin.h>
-#define W2V_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#define W2V_PREFETCH_WRITE(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#define W2V_PREFETCH_READ(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
 #else
-#define W2V_PREFETCH(p) ((void)(p))
+#define W2V_PREFETCH_WRITE(p) ((void)(p))
+#define W2V_PREFETCH_READ(p) ((void)(p))
 #endif
 
 #ifndef W2V_COMPILE_ARGS

@@ -51,7 +51,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 def _output_matrix_like(shape: tuple, dtype: np.dtype) -> np.ndarray:
     """Where a saved output matrix is loaded: cache-line rows, as training makes them."""
-    from w2v.train.driver import output_matrix
+    from w2v.weights import output_matrix
     if len(shape) != 2:  # not an output matrix: training refuses it with a clear error
         return np.empty(shape, dtype)
     return output_matrix(*shape)
@@ -278,7 +278,7 @@ def _model_section(archive: Archive) -> tuple[dict, dict, list]:
 
 def _restore_state(archive: Archive, model: "Word2Vec", state: dict) -> None:
     """Set the saved training state on ``model``: each value of the type a new model has."""
-    from w2v.train.driver import EpochStats
+    from w2v.train.progress import EpochStats
     stats = state.pop("epoch_stats", [])
     try:
         model.epoch_stats = [EpochStats(**entry) for entry in stats]
@@ -318,8 +318,8 @@ def load_word2vec(cls: type, path: PathLike, mmap: str | None = None, verify: bo
                 logger.warning("%s: ignoring saved parameter %s=%r, unknown to this version", path, name, value)
         try:
             model = cls(**params)
-        except (TypeError, ValueError, OverflowError) as error:
-            raise FormatError(f"{archive.path}: the saved parameters are invalid: {error}") from None
+        except (TypeError, ValueError, OverflowError) as error:  # e.g. workers=10**7 written by hand
+            raise FormatError(f"{archive.path}: the saved parameters are not valid: {error}") from None
         model.wv = keyed_vectors_from(archive, KeyedVectors)
         for name in cls._output_arrays:
             saved_array = name in outputs

@@ -41,15 +41,8 @@ SCORER_WORD2PHRASE, SCORER_ORIGINAL, SCORER_NPMI, SCORER_CALLABLE = WORD2PHRASE,
 
 cdef int64_t MAX_IDS = 2147483647  # ids are int32
 
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define w2v_prefetch(address) __builtin_prefetch(address)
-    #else
-    #define w2v_prefetch(address) ((void)0)
-    #endif
-    """
-    void w2v_prefetch(const void *address) noexcept nogil
+cdef extern from "w2v_platform.h" nogil:
+    void W2V_PREFETCH_READ(const void *address)
 
 cdef enum:
     PREFETCH_AHEAD = 8  # keys; a miss costs about as long as handling this many hits
@@ -246,7 +239,7 @@ cdef class PairTable:
         return 0
 
     cdef inline void prefetch(self, uint64_t key) noexcept nogil:
-        w2v_prefetch(&self.slots[mix_key(key) & self.mask])
+        W2V_PREFETCH_READ(&self.slots[mix_key(key) & self.mask])
 
     cdef int add_many(self, const uint64_t *keys, int64_t n) except -1:
         """Add one to each of ``keys``, fetching slots a few keys ahead.
@@ -256,10 +249,10 @@ cdef class PairTable:
         """
         cdef int64_t j
         for j in range(min(n, PREFETCH_AHEAD)):
-            w2v_prefetch(&self.slots[mix_key(keys[j]) & self.mask])
+            W2V_PREFETCH_READ(&self.slots[mix_key(keys[j]) & self.mask])
         for j in range(n):
             if j + PREFETCH_AHEAD < n:
-                w2v_prefetch(&self.slots[mix_key(keys[j + PREFETCH_AHEAD]) & self.mask])
+                W2V_PREFETCH_READ(&self.slots[mix_key(keys[j + PREFETCH_AHEAD]) & self.mask])
             self.add(keys[j], 1)
         return 0
 

@@ -18,7 +18,9 @@ from libc.stdio cimport FILE, fclose, ferror, fread
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memset
 
+from w2v.cshared.hashing cimport fnv1a
 from w2v._core cimport ModelConfig, Worker, WorkerState, real_t, train_sentence
+from w2v.train._schedule cimport LearningRateSchedule, Schedule, scheduled_alpha
 from w2v.cshared.keytable cimport (KeyTable, keytable_find, keytable_free, keytable_init, keytable_insert,
                             keytable_keep, keytable_key, keytable_truncate)
 
@@ -52,14 +54,6 @@ cdef enum:
 
 cdef inline bint is_space(unsigned char c) noexcept nogil:
     return c == 32 or (c >= 9 and c <= 13)
-
-
-cdef inline uint64_t fnv1a(const char *data, int64_t length) noexcept nogil:
-    cdef uint64_t h = <uint64_t>0xCBF29CE484222325ULL
-    cdef int64_t i
-    for i in range(length):
-        h = (h ^ <unsigned char>data[i]) * <uint64_t>0x100000001B3ULL
-    return h
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,16 +197,16 @@ cdef class WordTable:
         cdef int64_t index
         for index, word in enumerate(words):
             encoded = encode_word(word)
-            if table.find(encoded, len(encoded), fnv1a(encoded, len(encoded))) >= 0:
+            if table.find(encoded, len(encoded), fnv1a(<const char *>encoded, len(encoded))) >= 0:
                 continue  # two keys with the same bytes: the first (more frequent) wins
-            if table.insert(encoded, len(encoded), fnv1a(encoded, len(encoded)), index) < 0:
+            if table.insert(encoded, len(encoded), fnv1a(<const char *>encoded, len(encoded)), index) < 0:
                 raise MemoryError("cannot grow the word table")
         return table
 
     def lookup(self, word):
         """The value stored for `word` (str or bytes), or -1."""
         cdef bytes encoded = word if isinstance(word, bytes) else encode_word(word)
-        cdef int64_t entry = self.find(encoded, len(encoded), fnv1a(encoded, len(encoded)))
+        cdef int64_t entry = self.find(encoded, len(encoded), fnv1a(<const char *>encoded, len(encoded)))
         return self.keys.entries[entry].value if entry >= 0 else -1
 
     def counts(self):
@@ -360,16 +354,32 @@ def scan_corpus_file(path, max_vocab_size=None, trim_rule=None):
     return table.counts(), sentences, total_words
 
 
-cdef inline real_t scheduled_alpha(double start_alpha, double end_alpha, int epoch, int epochs,
-                                   int64_t words_done, int64_t total_words) noexcept nogil:
-    """Linear decay over all epochs, as ``training.LearningRateSchedule.alpha``."""
-    cdef double epoch_progress = min(1.0, words_done / <double>total_words)
-    return <real_t>(start_alpha - (start_alpha - end_alpha) * (epoch + epoch_progress) / epochs)
+cdef inline real_t sentence_alpha(const Schedule *rates, int epoch, int64_t words_done,
+                                  int64_t total_words) noexcept nogil:
+    """The learning rate once ``words_done`` words of the epoch are read (by all threads)."""
+    return <real_t>scheduled_alpha(rates, epoch, words_done / <double>total_words)
+
+
+def sentence_alphas(LearningRateSchedule schedule not None, int epoch, int64_t words_before,
+                    int64_t sentence_words, int64_t total_words):
+    """The learning rates at the start and end of a sentence, as ``train_file_range`` gives them.
+
+    For tests: the corpus-file path must follow the same schedule as the iterable path.
+
+    Examples
+    --------
+    >>> from w2v.train._schedule import LearningRateSchedule
+    >>> start, end = sentence_alphas(LearningRateSchedule(0.025, 0.0001, 2), 0, 0, 50, 100)
+    >>> round(start, 6), round(end, 6)
+    (0.025, 0.018775)
+    """
+    return (sentence_alpha(&schedule.schedule, epoch, words_before, total_words),
+            sentence_alpha(&schedule.schedule, epoch, words_before + sentence_words, total_words))
 
 
 def train_file_range(Worker worker not None, WordTable table not None, path, int64_t start, int64_t end,
-                     double start_alpha, double end_alpha, int epoch, int epochs,
-                     int64_t total_words, int64_t[::1] shared):
+                     LearningRateSchedule schedule not None, int epoch, int64_t total_words,
+                     int64_t[::1] shared):
     """Train on the tokens whose first byte lies in [start, end) of `path`, without the GIL.
 
     Parameters
@@ -380,9 +390,9 @@ def train_file_range(Worker worker not None, WordTable table not None, path, int
         Token bytes -> vocabulary row.
     start, end : int
         The byte range.
-    start_alpha, end_alpha, epoch, epochs, total_words
-        The learning-rate schedule: alpha falls linearly over ``epochs`` passes of
-        ``total_words`` raw words each, measured by the shared counter.
+    schedule, epoch, total_words
+        The learning rate: the schedule's rate at (epoch, words read / ``total_words``),
+        the words read counted by the shared counter.
     shared : numpy.ndarray
         int64[2] shared by the epoch's threads: words read so far (added atomically), and a
         stop flag.
@@ -396,6 +406,7 @@ def train_file_range(Worker worker not None, WordTable table not None, path, int
     cdef const char *c_path = raw_path
     cdef WorkerState *state = &worker.state
     cdef const ModelConfig *config = &worker.model.config
+    cdef const Schedule *rates = &schedule.schedule
     cdef TokenReader reader
     cdef int32_t *words = NULL
     cdef int kind
@@ -431,9 +442,8 @@ def train_file_range(Worker worker not None, WordTable table not None, path, int
             if sentence_raw and (kind != TOKEN or sentence_raw == MAX_SENTENCE_LENGTH):
                 before = w2v_atomic_add(shared_words, sentence_raw)
                 train_sentence(config, state, words, n_words,
-                               scheduled_alpha(start_alpha, end_alpha, epoch, epochs, before, total_words),
-                               scheduled_alpha(start_alpha, end_alpha, epoch, epochs,
-                                               before + sentence_raw, total_words))
+                               sentence_alpha(rates, epoch, before, total_words),
+                               sentence_alpha(rates, epoch, before + sentence_raw, total_words))
                 raw_words += sentence_raw
                 sentences += 1
                 sentence_raw = 0

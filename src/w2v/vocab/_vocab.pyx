@@ -14,6 +14,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
 import numpy as np
 
+from w2v.cshared.hashing cimport fnv1a
 from w2v.cshared.tokens cimport as_token_list, token_type_error
 
 
@@ -360,14 +361,6 @@ cdef inline uint64_t splitmix64(uint64_t *state) noexcept nogil:
     return z ^ (z >> 31)
 
 
-cdef inline uint64_t fnv1a(const unsigned char *data, Py_ssize_t length) noexcept nogil:
-    cdef uint64_t h = <uint64_t>0xCBF29CE484222325ULL
-    cdef Py_ssize_t i
-    for i in range(length):
-        h = (h ^ data[i]) * <uint64_t>0x100000001B3ULL
-    return h
-
-
 def initial_vectors(list words, int size, uint64_t seed):
     """Initial input vectors, uniform in [-1/size, 1/size), as in gensim 4.
 
@@ -397,7 +390,7 @@ def initial_vectors(list words, int size, uint64_t seed):
     cdef float[:, ::1] out = out_array
     for i in range(n):
         encoded = (<str>words[i]).encode("utf-8", "surrogatepass")
-        state = fnv1a(encoded, len(encoded)) ^ seed_mix
+        state = fnv1a(<const char *>encoded, len(encoded)) ^ seed_mix
         for d in range(size):
             # 24 random bits times 2**-23: a uniform grid on [0, 2), exact in float32.
             out[i, d] = (<float>(splitmix64(&state) >> 40) * <float>(1.0 / 8388608.0) - 1.0) * scale

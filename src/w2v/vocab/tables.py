@@ -4,10 +4,53 @@ distribution's alias table and the Huffman tree."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from w2v.vocab import _vocab
+
+if TYPE_CHECKING:
+    from w2v.config import TrainingConfig
+
+
+@dataclass(frozen=True)
+class TrainingTables:
+    """The per-word tables one ``train()`` call reads, made from the vocabulary's counts.
+
+    Attributes
+    ----------
+    keep_threshold : numpy.ndarray or None
+        uint32 subsampling thresholds (``keep_thresholds``); None when ``sample == 0``.
+    alias_accept, alias_other : numpy.ndarray or None
+        The noise distribution (``noise_alias_table``), when negative sampling is trained.
+    hs_points, hs_codes, hs_offsets : numpy.ndarray or None
+        The Huffman tree (``huffman_tree``), when hierarchical softmax is trained.
+    """
+
+    keep_threshold: np.ndarray | None = None
+    alias_accept: np.ndarray | None = None
+    alias_other: np.ndarray | None = None
+    hs_points: np.ndarray | None = None
+    hs_codes: np.ndarray | None = None
+    hs_offsets: np.ndarray | None = None
+
+
+def training_tables(counts: np.ndarray, config: TrainingConfig) -> TrainingTables:
+    """The tables ``config``'s objective needs, for words with these ``counts``.
+
+    Examples
+    --------
+    >>> from w2v.config import TrainingConfig
+    >>> tables = training_tables(np.array([10, 5, 1]), TrainingConfig(hs=1, negative=0))
+    >>> tables.alias_accept is None, np.diff(tables.hs_offsets).tolist()
+    (True, [1, 2, 2])
+    """
+    layers = config.output_layers
+    alias = noise_alias_table(counts, config.ns_exponent) if "syn1neg" in layers else (None, None)
+    tree = huffman_tree(counts) if "syn1" in layers else (None, None, None)
+    return TrainingTables(keep_thresholds(counts, config.sample), *alias, *tree)
 
 
 def keep_thresholds(counts: np.ndarray, sample: float) -> np.ndarray | None:
