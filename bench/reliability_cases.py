@@ -555,7 +555,7 @@ def main() -> int:
                   and above < MEMORY_LIMIT_MB + spec["model_mb"])
         if not passed:
             failed.append(name)
-        outcome = result["outcome"].replace("|", "\\|")
+        outcome = result["outcome"].replace(folder + os.sep, "").replace("|", "\\|")
         seconds = f"{result['seconds']:.2f}" + (f" ({result['seconds'] / spec['rounds']:.2f}/round)"
                                                   if spec["rounds"] > 1 else "")
         print(f"| {spec['defect']} | {spec['title']} | {outcome[:160]} | {seconds} | "

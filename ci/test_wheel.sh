@@ -16,7 +16,8 @@ if "${no_compiler[@]}" /bin/sh -c 'command -v gcc || command -v cc || command -v
     echo "test_wheel: a compiler is still on PATH" >&2
     exit 1
 fi
-"${no_compiler[@]}" "$py" -m pip install --quiet --only-binary=:all: "$wheel" "pytest>=7" "tqdm>=4.60"
+"${no_compiler[@]}" "$py" -m pip install --quiet --only-binary=:all: "$wheel" "pytest>=7" "tqdm>=4.60" \
+    "hypothesis>=6.70"  # the fuzz tests run against the wheel's compiled readers too
 
 step "tests against the installed wheel"
 "${no_compiler[@]}" "$py" ci/test_installed.py

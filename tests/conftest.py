@@ -7,6 +7,11 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 
+def pytest_configure(config):
+    # Also registered in pyproject.toml; repeated here for runs from a copy of tests/ (ci/test_installed.py).
+    config.addinivalue_line("markers", "fuzz: long fuzzing runs, skipped unless selected: pytest -m fuzz")
+
+
 def pytest_collection_modifyitems(config, items):
     """Long fuzzing runs (marked ``fuzz``) only when asked for: ``pytest -m fuzz``."""
     if "fuzz" in (config.getoption("markexpr") or ""):

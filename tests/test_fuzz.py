@@ -17,9 +17,11 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
 
-import fuzzing
+pytest.importorskip("hypothesis", reason="the fuzz tests need hypothesis: pip install 'w2v[test]'")
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+import fuzzing  # noqa: E402
 from w2v import FrozenPhrases, KeyedVectors, Phrases
 from w2v.io import FormatError
 
