@@ -842,6 +842,45 @@ cdef class Worker:
         """The current state of this thread's random generator."""
         return self.state.rng
 
+    def random_state(self):
+        """Everything random this worker will draw next, as plain values (for checkpoints).
+
+        Examples
+        --------
+        See ``set_random_state``.
+        """
+        cdef int i
+        return {"rng": int(self.state.rng), "noise_rng": int(self.state.noise_rng),
+                "noise_position": int(self.state.noise_position),
+                "noise_buffer": [int(self.state.noise_buffer[i]) for i in range(NOISE_BUFFER_SIZE)]}
+
+    def set_random_state(self, state):
+        """Continue from a ``random_state()``: the same draws follow as would have.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from w2v import Word2Vec
+        >>> model = Word2Vec([["a", "b", "c"]] * 20, vector_size=4, min_count=1, workers=1, epochs=1)
+        >>> one, two = Worker(model.training_model(), 1), Worker(model.training_model(), 2)
+        >>> _ = one.train_batch(np.array([0, 1, 2], np.int32), np.array([3], np.int64), 0.0, 0.0)
+        >>> two.set_random_state(one.random_state())
+        >>> two.random_state() == one.random_state()
+        True
+        """
+        cdef int i
+        buffer = [int(word) for word in state["noise_buffer"]]
+        position = int(state["noise_position"])
+        if len(buffer) != NOISE_BUFFER_SIZE or not 0 <= position <= NOISE_BUFFER_SIZE:
+            raise ValueError("not a worker's random state")
+        if any(word < 0 or word >= self.model.config.vocab_size for word in buffer[position:]):
+            raise ValueError("the random state holds noise words outside this model's vocabulary")
+        self.state.rng = int(state["rng"]) & <uint64_t>0xFFFFFFFFFFFFULL
+        self.state.noise_rng = int(state["noise_rng"]) & <uint64_t>0xFFFFFFFFFFFFULL
+        for i in range(NOISE_BUFFER_SIZE):
+            self.state.noise_buffer[i] = buffer[i]
+        self.state.noise_position = position
+
     @property
     def effective_words(self):
         """Words kept by subsampling and trained on, since the tallies were last reset."""

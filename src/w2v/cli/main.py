@@ -137,11 +137,29 @@ def _output_format(args: argparse.Namespace) -> str:
     return detect_format(args.output)
 
 
+def _train_distributed(args: argparse.Namespace, corpus: str) -> tuple[object, bool]:
+    """Train with ``w2v.distributed``; returns the model and whether this process writes it."""
+    import w2v.distributed
+
+    if args.read_vocab:
+        raise CommandError("-read-vocab cannot be combined with -distributed: the processes count the corpus")
+    model = w2v.distributed.train(
+        corpus, backend=args.distributed, processes=args.processes, sync_words=args.sync_words,
+        checkpoint_dir=args.checkpoint, resume=args.resume or None, report_delay=5.0,
+        progress_bar=args.debug > 0 and _has_tqdm() and sys.stderr.isatty(), **_train_settings(args))
+    return model, w2v.distributed.process_rank(args.distributed) == 0
+
+
 def run_train(args: argparse.Namespace) -> int:
     from w2v.model import Word2Vec
 
     corpus = _require_file(args.input)
     fmt = _output_format(args)
+    if args.distributed:
+        model, writes = _train_distributed(args, corpus)
+        if writes:
+            _write_trained(model, args.output, fmt)
+        return 0
     model = Word2Vec(**_train_settings(args))
     if args.read_vocab:
         model.build_vocab_from_freq(read_vocab_file(args.read_vocab))
@@ -153,12 +171,16 @@ def run_train(args: argparse.Namespace) -> int:
           f"{model.workers} threads", file=sys.stderr)
     model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=model.epochs,
                 progress_bar=args.debug > 0 and _has_tqdm() and sys.stderr.isatty())
-    if fmt == "native":
-        model.save(args.output)  # the whole model, so that training can go on later
-    else:
-        save_vectors(model.wv, args.output, fmt)
-    print(f"w2v train: wrote {args.output} ({fmt})", file=sys.stderr)
+    _write_trained(model, args.output, fmt)
     return 0
+
+
+def _write_trained(model, output: str, fmt: str) -> None:
+    if fmt == "native":
+        model.save(output)  # the whole model, so that training can go on later
+    else:
+        save_vectors(model.wv, output, fmt)
+    print(f"w2v train: wrote {output} ({fmt})", file=sys.stderr)
 
 
 def _has_tqdm() -> bool:
@@ -211,6 +233,16 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
     option("--seed", type=int, default=1, help="random seed (default 1)")
     option("--shared-negatives", action="store_true",
            help="skip-gram only: batched training with one set of noise words per window")
+    option("-distributed", "--distributed", choices=("mpi", "ray", "local"),
+           help="train with several processes: 'mpi' under mpiexec (every process runs this "
+                "command), 'ray' on a Ray cluster (with -processes); see docs/distributed.md")
+    option("-processes", "--processes", type=int, help="-distributed ray: the number of processes")
+    option("-sync-words", "--sync-words", dest="sync_words", type=int, default=200_000,
+           help="-distributed: words each process trains between synchronisations (default 200000)")
+    option("-checkpoint", "--checkpoint", metavar="DIR",
+           help="-distributed: keep the latest checkpoint of the job in this directory")
+    option("-resume", "--resume", action="store_true",
+           help="-distributed: continue the job saved in -checkpoint DIR")
     train.set_defaults(handler=run_train)
 
 

@@ -65,13 +65,22 @@ class TrainingCall:
     callbacks: Sequence[Callback]
     report_delay: float = 1.0
     progress_bar: bool = False
+    #: The epoch to start from (a resumed run starts where its checkpoint was taken).
+    first_epoch: int = 0
+    #: Which of the call's random streams this process's workers take: (first, total).
+    #: One process takes them all; process r of a distributed job takes its own slice.
+    streams: tuple[int, int] | None = None
 
 
-def make_workers(binding: _core.TrainingModel, n_workers: int, seed: int, call: int) -> list[_core.Worker]:
+def make_workers(binding: _core.TrainingModel, n_workers: int, seed: int, call: int,
+                 streams: tuple[int, int] | None = None) -> list[_core.Worker]:
     """One ``Worker`` per thread, each with its own random stream derived from ``seed``.
 
-    The streams depend only on (seed, call number, thread number), never on Python's hash
-    randomisation, so ``workers=1`` runs are reproducible across processes.
+    The streams depend only on (seed, call number, stream number), never on Python's hash
+    randomisation, so ``workers=1`` runs are reproducible across processes. ``streams``
+    (first, total) takes ``n_workers`` streams from ``total`` starting at ``first``: the
+    processes of a distributed job draw disjoint streams, and one process alone draws the
+    streams a single-process run would.
 
     Examples
     --------
@@ -81,8 +90,9 @@ def make_workers(binding: _core.TrainingModel, n_workers: int, seed: int, call: 
     ...     [worker.rng_state for worker in make_workers(model.training_model(), 2, seed=1, call=0)]
     True
     """
-    states = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, call]).generate_state(n_workers, dtype=np.uint64)
-    return [_core.Worker(binding, int(state)) for state in states]
+    first, total = (0, n_workers) if streams is None else streams
+    states = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, call]).generate_state(total, dtype=np.uint64)
+    return [_core.Worker(binding, int(state)) for state in states[first:first + n_workers]]
 
 
 def run_training(model: Word2Vec, feeder: Feeder, call: TrainingCall) -> tuple[int, int]:
@@ -100,7 +110,8 @@ def run_training(model: Word2Vec, feeder: Feeder, call: TrainingCall) -> tuple[i
     """
     if model.config.objective is Objective.SOFTMAX:
         _warn_if_softmax_is_slow(len(model.wv), model.vector_size)
-    workers = make_workers(model.training_model(call.compute_loss), model.workers, model.seed, model.train_count)
+    workers = make_workers(model.training_model(call.compute_loss), model.workers, model.seed, model.train_count,
+                           call.streams)
     model.train_count += 1
     logger.info("training on %i words with %i workers: vector_size=%i sg=%i objective=%s window=%i "
                 "sample=%g epochs=%i alpha=%g", len(model.wv), model.workers, model.vector_size, model.sg,
@@ -111,7 +122,7 @@ def run_training(model: Word2Vec, feeder: Feeder, call: TrainingCall) -> tuple[i
         with threadpool_limits(limits=1):  # the worker threads are the parallelism
             for callback in call.callbacks:
                 callback.on_train_begin(model)
-            for epoch in range(call.epochs):
+            for epoch in range(call.first_epoch, call.epochs):
                 model.epoch = epoch
                 for callback in call.callbacks:
                     callback.on_epoch_begin(model)
