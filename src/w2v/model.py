@@ -460,7 +460,7 @@ class Word2Vec:
         if not len(self.wv):
             raise RuntimeError("the model has no vocabulary: call build_vocab() first")
         return _core.TrainingModel(self.config, self.wv.vectors, self.output_matrices(), self._training_tables(),
-                                   compute_loss)
+                                   compute_loss, vectors_lockf=self.wv.vectors_lockf)
 
     def train(
         self,

@@ -49,6 +49,11 @@ class KeyedVectors(SimilarityQueries):
     key_to_index : dict of str to int
     expandos : dict of str to numpy.ndarray
         Per-key attributes, one array each (``get_vecattr``/``set_vecattr``).
+    vectors_lockf : numpy.ndarray
+        Learning-rate factor of each vector when a ``Word2Vec`` trains it (gensim 4's lock
+        factors): ``[1.0]``, one factor for every key, by default; set one float32 factor
+        per key (``np.ones(len(kv), dtype=np.float32)``) and 0.0 freezes a key's vector.
+        Adding keys extends a per-key array with 1.0.
 
     Examples
     --------
@@ -75,6 +80,7 @@ class KeyedVectors(SimilarityQueries):
         self._key_to_index: dict[str, int] = {}
         self.vectors = np.zeros((int(count), self.vector_size), dtype=dtype)
         self.expandos: dict[str, np.ndarray] = {}
+        self.vectors_lockf = np.ones(1, dtype=np.float32)
         self._norm_lock = threading.Lock()
         # (vectors the norms belong to, norms, inverse norms with 0 for zero vectors): one
         # tuple, replaced whole, so a reader never sees norms of one matrix with another.
@@ -296,6 +302,8 @@ class KeyedVectors(SimilarityQueries):
         self.key_to_index.update(zip(new_keys, range(start, end)))
         self.index_to_key.extend(new_keys)
         self._add_extras(keys, known, start, end, extras or {}, replace)
+        if len(self.vectors_lockf) == start > 1:  # one factor per key: new keys learn fully
+            self.vectors_lockf = np.concatenate([self.vectors_lockf, np.ones(end - start, dtype=np.float32)])
         self.norms = None
 
     def _add_extras(self, keys: list, known: np.ndarray, start: int, end: int, extras: dict, replace: bool) -> None:
@@ -350,6 +358,8 @@ class KeyedVectors(SimilarityQueries):
         self.vectors = self._live_vectors()[order]
         for attr, values in self.expandos.items():
             self.expandos[attr] = values[:len(order)][order]
+        if len(self.vectors_lockf) == len(order) > 1:
+            self.vectors_lockf = self.vectors_lockf[order]
         self.norms = None
 
     # ------------------------------------------------------------------ norms
