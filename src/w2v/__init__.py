@@ -15,7 +15,8 @@ Examples
 from w2v._version import __version__
 
 try:
-    from w2v import _core  # noqa: F401  (compiled kernels)
+    from w2v import _core, _inference  # noqa: F401  (compiled kernels)
+    from w2v.io import _textformat  # noqa: F401
     from w2v.phrases import _phrases  # noqa: F401
     from w2v.train import _batchqueue, _corpusfile  # noqa: F401
     from w2v.vocab import _vocab  # noqa: F401
