@@ -126,3 +126,14 @@ def test_locking_agrees_with_gensim():
         model.train(SENTENCES, total_examples=model.corpus_count, epochs=2)
         assert np.array_equal(model.wv.vectors[0], before[0]), library
         assert not np.array_equal(model.wv.vectors[1:], before[1:]), library
+
+
+def test_lock_factors_are_saved_with_the_model(tmp_path):
+    model = _model("sg-negative")
+    model.wv.vectors_lockf = np.linspace(0, 1, len(model.wv)).astype(np.float32)
+    model.save(tmp_path / "model.w2v")
+    loaded = Word2Vec.load(tmp_path / "model.w2v")
+    assert np.array_equal(loaded.wv.vectors_lockf, model.wv.vectors_lockf)
+    plain = _model("sg-negative")
+    plain.save(tmp_path / "plain.w2v")
+    assert Word2Vec.load(tmp_path / "plain.w2v").wv.vectors_lockf.tolist() == [1.0]
