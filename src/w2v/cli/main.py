@@ -430,9 +430,9 @@ def _add_phrases_command(commands: argparse._SubParsersAction) -> None:
                          metavar="X", help="join pairs scoring above this; higher means fewer "
                                            "phrases (default 100)")
     phrases.add_argument("--delimiter", default="_", help="joins the words of a phrase (default _)")
-    phrases.add_argument("--scoring", choices=["default", "original", "npmi"], default="default",
-                         help="default: word2phrase's score; original: gensim's (vocabulary size "
-                              "for N); npmi: normalised PMI, threshold in [-1, 1]")
+    phrases.add_argument("--scoring", choices=["word2phrase", "default", "original", "npmi"], default="word2phrase",
+                         help="word2phrase: the C tool's score (the default); default or original: "
+                              "gensim's (vocabulary size for N); npmi: normalised PMI, threshold in [-1, 1]")
     phrases.add_argument("--max-vocab-size", type=int, default=40000000, metavar="N",
                          help="prune the rarest words and pairs beyond this many (default 40000000)")
     phrases.add_argument("-debug", "--debug", dest="debug", type=int, default=0, metavar="N",

@@ -36,7 +36,10 @@ Sentence = list[str]
 
 
 FORMAT = "w2v-phrases"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Version 1 files (w2v 0.1) named the word2phrase score "default"; version 2 calls it
+#: "word2phrase" and "default" is gensim's score, as in gensim.
+_RENAMED_IN_VERSION_2 = {"default": "word2phrase"}
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
@@ -189,9 +192,12 @@ def _read(path: PathLike, expected: str) -> dict[str, Any]:
             raise ValueError(f"{path}: not a w2v phrases file ({error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{path}: not a w2v phrases file")
-    if document.get("version") != FORMAT_VERSION:
+    if document.get("version") not in (1, FORMAT_VERSION):
         raise ValueError(f"{path}: phrases file version {document.get('version')!r} is not supported "
-                         f"(this w2v reads version {FORMAT_VERSION})")
+                         f"(this w2v reads versions 1 to {FORMAT_VERSION})")
+    if document.get("version") == 1 and isinstance(document.get("params"), dict):
+        scoring = document["params"].get("scoring")
+        document["params"]["scoring"] = _RENAMED_IN_VERSION_2.get(scoring, scoring)
     if document.get("class") != expected:
         raise ValueError(f"{path} holds a {document.get('class')}; load it with "
                          f"{document.get('class')}.load")
@@ -229,7 +235,7 @@ class Phrases(_PhraseModel):
         Joins the tokens of a phrase.
     progress_per : int
         Log progress every this many sentences.
-    scoring : {"default", "original", "npmi"} or callable
+    scoring : {"default", "word2phrase", "npmi"} or callable
         See the module docstring; a callable takes the keyword arguments named in
         ``SCORER_PARAMETERS`` and is called once per candidate (slower than the built-ins).
     connector_words : set of str
