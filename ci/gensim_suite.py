@@ -55,15 +55,70 @@ SWAPS: tuple[tuple[str, str, str], ...] = (
     ("test_keyedvectors.py", r"^import gensim\.models\.keyedvectors$",
      "import gensim.models.keyedvectors\nimport w2v.io.word2vec_format"),
     # test_phrases.py: the two classes, their common base and the scorer.
+    # (w2v has no Python analysis base: its base class stands in, and PHRASE_BASE says why it fails.)
     ("test_phrases.py", r"^from gensim\.models\.phrases import Phrases, FrozenPhrases, _PhrasesTransformation$",
      "from w2v.phrases import Phrases, FrozenPhrases\nfrom w2v.phrases.models import _PhraseModel as _PhrasesTransformation"),
     ("test_phrases.py", r"^from gensim\.models\.phrases import original_scorer$",
      "from w2v.phrases import original_scorer"),
 )
 
-#: Tests that fail on purpose, by pytest node id (file::class::test), with the row of the
-#: migration guide's table that explains them.
-KNOWN_DIFFERENCES: dict[str, str] = {}
+# The rows of the migration guide's table "Deliberate differences, in one table".
+PICKLE = "gensim's pickled files are refused (unpickling runs code; use from_gensim)"
+WRONG_LOADER = "Word2Vec.load of a vectors-only file is a FormatError, not AttributeError"
+SYN1_ROWS = "syn1 has one row per inner node (words - 1), not per word"
+HUFFMAN_ATTRS = "the Huffman tree is computed from the counts, not stored as 'code'/'point' attributes"
+FLAT_LIST = "a flat list of strings is refused with a TypeError"
+THREAD_STREAMS = "each worker thread has its own random stream: several workers never repeat a run"
+EPOCH_LOSS = "the loss is the latest epoch's (0 when a tiny corpus's last epoch trains no pair)"
+PREDICT_HS = "predict_output_word answers with hierarchical softmax instead of raising"
+CHUNK_SIZE = "gensim's private _load_word2vec_format(binary_chunk_size=) has no counterpart"
+TRUNCATED = "a truncated C-format file raises ValueError (the reliability branch adds EOFError)"
+PHRASE_BASE = "phrase analysis runs in C: no Python _PhrasesTransformation base to subclass"
+CUSTOM_SCORER = "a custom scorer is saved by name and passed again to load()"
+DELIMITER_TOKENS = "a token containing the delimiter is counted apart from the pair"
+
+#: Tests that fail on purpose, by the id this script prints, with the row that explains them.
+KNOWN_DIFFERENCES: dict[str, str] = {
+    **{f"test_word2vec.TestWord2VecModel::{name}": PICKLE for name in (
+        "test_load_old_model", "test_load_old_model_separates", "test_load_old_models_1_x",
+        "test_load_old_models_2_x", "test_load_old_models_3_x", "test_persistence_backwards_compatible")},
+    "test_keyedvectors.Gensim320Test::test": PICKLE,
+    **{f"test_phrases.{name}": PICKLE for name in (
+        "TestFrozenPhrasesModelCompatibility::test_compatibility",
+        "TestFrozenPhrasesPersistence::test_save_load_no_common_terms",
+        "TestFrozenPhrasesPersistence::test_save_load_no_scoring",
+        "TestFrozenPhrasesPersistence::test_save_load_string_scoring",
+        "TestPhrasesPersistence::test_save_load_no_common_terms",
+        "TestPhrasesPersistence::test_save_load_no_scoring",
+        "TestPhrasesPersistence::test_save_load_string_scoring")},
+    "test_word2vec.TestWord2VecModel::test_persistence_word2vec_format_combination_with_standard_persistence":
+        WRONG_LOADER,
+    **{f"test_word2vec.TestWord2VecModel::{name}": SYN1_ROWS for name in (
+        "test_training", "test_training_cbow", "test_training_from_file")},
+    "test_word2vec.TestWord2VecModel::test_vocab": HUFFMAN_ATTRS,
+    "test_word2vec.TestWord2VecModel::test_build_vocab_warning": FLAT_LIST,
+    "test_word2vec.TestWord2VecModel::test_training_sg_negative": THREAD_STREAMS,
+    "test_word2vec.TestWord2VecModel::test_training_cbow_negative": THREAD_STREAMS,
+    "test_word2vec.TestWord2VecModel::test_compute_training_loss": EPOCH_LOSS,
+    "test_word2vec.TestWord2VecModel::test_predict_output_word": PREDICT_HS,
+    **{f"test_keyedvectors.LoadWord2VecFormatTest::{name}": CHUNK_SIZE for name in (
+        "test_load_word2vec_format_basic", "test_load_word2vec_format_limit",
+        "test_load_word2vec_format_space_stripping")},
+    "test_word2vec.TestWord2VecModel::test_too_short_binary_word2vec_format": TRUNCATED,
+    "test_word2vec.TestWord2VecModel::test_too_short_text_word2vec_format": TRUNCATED,
+    **{f"test_phrases.TestPhraseAnalysis::{name}": PHRASE_BASE for name in (
+        "test_analysis_bigrams", "test_analysis_connector_words", "test_analysis_connector_words_in_between",
+        "test_simple_analysis")},
+    "test_phrases.TestFrozenPhrasesPersistence::test_save_load_custom_scorer": CUSTOM_SCORER,
+    "test_phrases.TestPhrasesPersistence::test_save_load_custom_scorer": CUSTOM_SCORER,
+    "test_phrases.TestPhrasesModel::test_export_phrases": DELIMITER_TOKENS,
+}
+
+#: Known differences that depend on chance (thread scheduling, subsampling of a tiny corpus),
+#: so the test may pass: not reported as stale when it does.
+FLAKY = {"test_word2vec.TestWord2VecModel::test_training_sg_negative",
+         "test_word2vec.TestWord2VecModel::test_training_cbow_negative",
+         "test_word2vec.TestWord2VecModel::test_compute_training_loss"}
 
 
 def gensim_tests() -> Path:
@@ -90,7 +145,6 @@ def outcomes(report: Path) -> dict[str, tuple[str, str]]:
     """Test id -> (outcome, reason) from pytest's JUnit XML report."""
     results = {}
     for case in ElementTree.parse(report).getroot().iter("testcase"):
-        module = case.get("classname", "").replace(".", "::", 1) if "." in case.get("classname", "") else ""
         test_id = f"{case.get('classname')}::{case.get('name')}"
         outcome, reason = "passed", ""
         for child in case:
@@ -100,7 +154,6 @@ def outcomes(report: Path) -> dict[str, tuple[str, str]]:
                     (child.get("message") or child.text) else ""
             elif child.tag == "skipped":
                 outcome, reason = "skipped", (child.get("message") or "").strip()[:200]
-        del module
         results[test_id] = (outcome, reason)
     return results
 
@@ -136,7 +189,8 @@ def main() -> int:
                 unexpected.append(test_id)
         elif outcome == "skipped":
             print(f"SKIPPED {test_id}: {reason}")
-    stale = [test_id for test_id in KNOWN_DIFFERENCES if results.get(test_id, ("failed",))[0] == "passed"]
+    stale = [test_id for test_id in KNOWN_DIFFERENCES
+             if test_id not in FLAKY and results.get(test_id, ("failed",))[0] == "passed"]
     for test_id in stale:
         print(f"PASSED but listed as a deliberate difference: {test_id}")
     if not pytest_args and (unexpected or stale):

@@ -23,8 +23,8 @@ try:
 except ImportError as error:  # never fall back to slow pure Python silently
     raise ImportError(
         "w2v's compiled extension modules could not be imported "
-        f"({error}). Install w2v from a wheel (pip install w2v) or build it with a C compiler "
-        "(pip install .); w2v has no pure-Python fallback."
+        f"({error}). Install w2v from a wheel or build it with a C and C++ compiler "
+        "(pip install . in a checkout); w2v has no pure-Python fallback."
     ) from error
 
 from w2v.buildinfo import get_config, show_config
