@@ -13,18 +13,8 @@ import pytest
 
 from w2v import Word2Vec
 
-MODES = {
-    "sg-negative": dict(sg=1, hs=0, negative=5),
-    "sg-hs": dict(sg=1, hs=1, negative=0),
-    "sg-both": dict(sg=1, hs=1, negative=3),
-    "sg-softmax": dict(sg=1, hs=0, negative=0, softmax=True),
-    "cbow-negative": dict(sg=0, hs=0, negative=5),
-    "cbow-hs": dict(sg=0, hs=1, negative=0),
-    "cbow-sum-both": dict(sg=0, hs=1, negative=3, cbow_mean=0),
-    "cbow-softmax": dict(sg=0, hs=0, negative=0, softmax=True),
-    "sg-shared-negatives": dict(sg=1, hs=0, negative=5, shared_negatives=True),
-    "sg-shared-negatives-hs": dict(sg=1, hs=1, negative=4, shared_negatives=True),
-}
+# Every kernel mode, as the golden-weight test names them.
+from test_golden import MODES  # noqa: E402
 
 SENTENCES = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "ate", "the", "bone"],
              ["a", "cat", "and", "a", "dog", "met", "on", "the", "mat"]] * 30

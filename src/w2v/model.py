@@ -809,7 +809,7 @@ class Word2Vec:
         summing the terms; CBOW: from the mean or sum of the context vectors), by
         hierarchical softmax (``hs=1``, as gensim) or the exact softmax (``softmax=True``).
         Words outside the vocabulary are left out; nothing is subsampled. Each term is
-        exact (gensim reads log sigmoid from a table and leaves out terms with |f| >= 6,
+        exact (gensim reads log sigmoid from a table and leaves out terms with ``|f| >= 6``,
         so its scores are slightly higher). Runs on ``workers`` threads without the GIL.
 
         Parameters

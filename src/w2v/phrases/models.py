@@ -255,7 +255,7 @@ class Phrases(_PhraseModel):
     --------
     >>> sentences = [["i", "love", "new", "york"], ["new", "york", "is", "big"]] * 20
     >>> sentences += [["a", "new", "day"], ["york", "minster"]]
-    >>> phrases = Phrases(sentences, min_count=1, threshold=1.0)
+    >>> phrases = Phrases(sentences, min_count=1, threshold=1.0, scoring="word2phrase")
     >>> phrases[["flights", "to", "new", "york"]]
     ['flights', 'to', 'new_york']
     >>> {phrase for phrase in phrases.export_phrases()} >= {"new_york"}
@@ -366,7 +366,7 @@ class Phrases(_PhraseModel):
 
         Examples
         --------
-        >>> phrases = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0)
+        >>> phrases = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0, scoring="word2phrase")
         >>> phrases.score_candidate("new", "york", [])  # (8 - 1) / (8 * 8) * 16 words
         ('new_york', 1.75)
         """
@@ -379,7 +379,7 @@ class Phrases(_PhraseModel):
 
         Examples
         --------
-        >>> Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0).export_phrases()
+        >>> Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0, scoring="word2phrase").export_phrases()
         {'new_york': 1.75}
         """
         return {self.delimiter.join(tokens): score for tokens, score in self._configured().export()}
@@ -389,7 +389,7 @@ class Phrases(_PhraseModel):
 
         Examples
         --------
-        >>> frozen = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0).freeze()
+        >>> frozen = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0, scoring="word2phrase").freeze()
         >>> frozen.phrasegrams
         {'new_york': 1.75}
         """
@@ -460,7 +460,7 @@ class FrozenPhrases(_PhraseModel):
 
     Examples
     --------
-    >>> phrases = Phrases([["new", "york", "city"]] * 10, min_count=1, threshold=1.0)
+    >>> phrases = Phrases([["new", "york", "city"]] * 10, min_count=1, threshold=1.0, scoring="word2phrase")
     >>> frozen = FrozenPhrases(phrases)
     >>> frozen[["new", "york", "city"]], len(frozen.phrasegrams)
     (['new_york', 'city'], 2)

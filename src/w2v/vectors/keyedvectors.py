@@ -651,7 +651,7 @@ class KeyedVectors(SimilarityQueries):
         the file's vectors, and the lock factor ``lockf`` (0.0, the default, freezes them
         during later training; 1.0 lets them train on). No key is added.
 
-        See :func:`w2v.io.word2vec_format.intersect_word2vec_format`.
+        See ``w2v.io.word2vec_format.intersect_word2vec_format``.
 
         Returns
         -------
@@ -660,13 +660,7 @@ class KeyedVectors(SimilarityQueries):
 
         Examples
         --------
-        >>> import os, tempfile
-        >>> path = os.path.join(tempfile.mkdtemp(), "pretrained.txt")
-        >>> _ = open(path, "w").write("2 2\\nb 0.5 0.5\\nzzz 1.0 1.0\\n")
-        >>> kv = KeyedVectors(2)
-        >>> kv.add_vectors(["a", "b"], np.zeros((2, 2)))
-        >>> kv.intersect_word2vec_format(path), kv["b"], kv.vectors_lockf
-        (1, array([0.5, 0.5], dtype=float32), array([1., 0.], dtype=float32))
+        See ``w2v.io.word2vec_format.intersect_word2vec_format``.
         """
         return formats.intersect_word2vec_format(self, fname, lockf=lockf, binary=binary, encoding=encoding,
                                                  unicode_errors=unicode_errors)

@@ -278,7 +278,7 @@ class SimilarityQueries:
     def wmdistance(self, document1: Sequence[str], document2: Sequence[str], norm: bool = True) -> float:
         """Word Mover's Distance between two documents (Kusner et al. 2015), as gensim's.
 
-        Needs POT (``pip install "w2v[wmd]"``); see :func:`w2v.vectors.wmd.wmdistance`.
+        Needs POT (``pip install "w2v[wmd]"``); see ``w2v.vectors.wmd.wmdistance``.
 
         Examples
         --------
