@@ -85,7 +85,10 @@ def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = _create_temporary(directory, os.path.basename(path))
+    try:
+        descriptor, temporary = _create_temporary(directory, os.path.basename(path))
+    except OSError as error:  # name the file the caller asked for, never the temporary one
+        raise type(error)(error.errno, error.strerror, path) from None
     try:
         with os.fdopen(descriptor, "wb") as raw:
             opener = _OPENERS.get(os.path.splitext(path)[1].lower()) if compress else None
@@ -96,7 +99,10 @@ def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
                     yield compressed
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(temporary, path)
+        try:
+            os.replace(temporary, path)
+        except OSError as error:
+            raise type(error)(error.errno, error.strerror, path) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

@@ -7,7 +7,8 @@ Layout of a file (a plain zip archive, every member stored uncompressed)::
     wv/keys.txt            the keys, UTF-8, one per line (a key may not contain a newline)
     wv/vectors.npy         the vectors (NumPy .npy)
     wv/attrs/<name>.npy    per-key attributes, e.g. count
-    model/<name>.npy       a Word2Vec's output layers (syn1neg, syn1)
+    model/<name>.npy       a Word2Vec's output layers (syn1neg, syn1), and its input vectors'
+                           lock factors (vectors_lockf) unless they are the default [1.0]
 
 The data of each ``.npy`` member starts at a multiple of 64 bytes in the file (the zip
 "extra" field of its header is padded to get there), so ``load(path, mmap="r")`` maps each
@@ -222,11 +223,14 @@ def save_word2vec(model: "Word2Vec", path: PathLike) -> None:
         if array is not None:
             arrays[f"model/{name}.npy"] = array
             outputs.append(name)
+    lockf = np.asarray(model.wv.vectors_lockf, dtype=np.float32)
+    if not (lockf.shape == (1,) and lockf[0] == 1.0):
+        arrays["model/vectors_lockf.npy"] = lockf
     state = {name: _json_value(name, getattr(model, name)) for name in type(model)._saved_state}
     state["epoch_stats"] = [asdict(stats) for stats in model.epoch_stats]
     manifest = {"kind": "Word2Vec", "wv": section,
                 "model": {"class": type(model).__name__, "params": model_parameters(model), "state": state,
-                          "output_arrays": outputs}}
+                          "output_arrays": outputs, "vectors_lockf": "model/vectors_lockf.npy" in arrays}}
     write_archive(path, manifest, texts, arrays)
 
 
@@ -256,6 +260,8 @@ def load_word2vec(cls: type, path: PathLike, mmap: str | None = None) -> "Word2V
         for name in cls._output_arrays:
             saved = name in section.get("output_arrays", [])
             setattr(model, name, archive.array(f"model/{name}.npy", _output_matrix_like) if saved else None)
+        if section.get("vectors_lockf"):
+            model.wv.vectors_lockf = np.array(archive.array("model/vectors_lockf.npy"), dtype=np.float32)
         state = dict(section.get("state", {}))
         model.epoch_stats = [EpochStats(**stats) for stats in state.pop("epoch_stats", [])]
         for name, value in state.items():

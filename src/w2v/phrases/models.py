@@ -36,7 +36,10 @@ Sentence = list[str]
 
 
 FORMAT = "w2v-phrases"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Version 1 files (w2v 0.1) named the word2phrase score "default"; version 2 calls it
+#: "word2phrase" and "default" is gensim's score, as in gensim.
+_RENAMED_IN_VERSION_2 = {"default": "word2phrase"}
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
@@ -189,9 +192,12 @@ def _read(path: PathLike, expected: str) -> dict[str, Any]:
             raise ValueError(f"{path}: not a w2v phrases file ({error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{path}: not a w2v phrases file")
-    if document.get("version") != FORMAT_VERSION:
+    if document.get("version") not in (1, FORMAT_VERSION):
         raise ValueError(f"{path}: phrases file version {document.get('version')!r} is not supported "
-                         f"(this w2v reads version {FORMAT_VERSION})")
+                         f"(this w2v reads versions 1 to {FORMAT_VERSION})")
+    if document.get("version") == 1 and isinstance(document.get("params"), dict):
+        scoring = document["params"].get("scoring")
+        document["params"]["scoring"] = _RENAMED_IN_VERSION_2.get(scoring, scoring)
     if document.get("class") != expected:
         raise ValueError(f"{path} holds a {document.get('class')}; load it with "
                          f"{document.get('class')}.load")
@@ -229,7 +235,7 @@ class Phrases(_PhraseModel):
         Joins the tokens of a phrase.
     progress_per : int
         Log progress every this many sentences.
-    scoring : {"default", "original", "npmi"} or callable
+    scoring : {"default", "word2phrase", "npmi"} or callable
         See the module docstring; a callable takes the keyword arguments named in
         ``SCORER_PARAMETERS`` and is called once per candidate (slower than the built-ins).
     connector_words : set of str
@@ -249,7 +255,7 @@ class Phrases(_PhraseModel):
     --------
     >>> sentences = [["i", "love", "new", "york"], ["new", "york", "is", "big"]] * 20
     >>> sentences += [["a", "new", "day"], ["york", "minster"]]
-    >>> phrases = Phrases(sentences, min_count=1, threshold=1.0)
+    >>> phrases = Phrases(sentences, min_count=1, threshold=1.0, scoring="word2phrase")
     >>> phrases[["flights", "to", "new", "york"]]
     ['flights', 'to', 'new_york']
     >>> {phrase for phrase in phrases.export_phrases()} >= {"new_york"}
@@ -360,7 +366,7 @@ class Phrases(_PhraseModel):
 
         Examples
         --------
-        >>> phrases = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0)
+        >>> phrases = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0, scoring="word2phrase")
         >>> phrases.score_candidate("new", "york", [])  # (8 - 1) / (8 * 8) * 16 words
         ('new_york', 1.75)
         """
@@ -373,7 +379,7 @@ class Phrases(_PhraseModel):
 
         Examples
         --------
-        >>> Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0).export_phrases()
+        >>> Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0, scoring="word2phrase").export_phrases()
         {'new_york': 1.75}
         """
         return {self.delimiter.join(tokens): score for tokens, score in self._configured().export()}
@@ -383,7 +389,7 @@ class Phrases(_PhraseModel):
 
         Examples
         --------
-        >>> frozen = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0).freeze()
+        >>> frozen = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0, scoring="word2phrase").freeze()
         >>> frozen.phrasegrams
         {'new_york': 1.75}
         """
@@ -454,7 +460,7 @@ class FrozenPhrases(_PhraseModel):
 
     Examples
     --------
-    >>> phrases = Phrases([["new", "york", "city"]] * 10, min_count=1, threshold=1.0)
+    >>> phrases = Phrases([["new", "york", "city"]] * 10, min_count=1, threshold=1.0, scoring="word2phrase")
     >>> frozen = FrozenPhrases(phrases)
     >>> frozen[["new", "york", "city"]], len(frozen.phrasegrams)
     (['new_york', 'city'], 2)

@@ -41,6 +41,10 @@ logger = logging.getLogger(__name__)
 #: are of order 1, and no useful model has one near this.
 DIVERGED_WEIGHT = 1e4
 
+#: What a corpus smaller than announced does to the learning rate.
+_SCHEDULE_CUT = ("; the corpus is smaller than expected, so each epoch skipped part of the learning rate's "
+                 "decay and training ends above min_alpha")
+
 #: Above this many words, the exact softmax warns that training is slow (its cost grows with V).
 SOFTMAX_SLOW_VOCABULARY = 10000
 
@@ -118,6 +122,7 @@ def run_training(model: Word2Vec, feeder: Feeder, call: TrainingCall) -> tuple[i
                 model.config.objective.value, model.window, model.sample, call.epochs, call.schedule.start_alpha)
     reporter = ProgressReporter(call.epochs, call.report_delay, call.progress_bar)
     effective_total = raw_total = 0
+    seconds = 0.0
     try:
         with threadpool_limits(limits=1):  # the worker threads are the parallelism
             for callback in call.callbacks:
@@ -128,9 +133,16 @@ def run_training(model: Word2Vec, feeder: Feeder, call: TrainingCall) -> tuple[i
                     callback.on_epoch_begin(model)
                 stats = feeder.train_epoch(workers, call.schedule, epoch, reporter)
                 reporter.end_epoch(stats)
+                if epoch == 0 and stats.sentences == 0:
+                    logger.warning("train() called with an empty corpus: it holds no sentences, so nothing was "
+                                   "trained (if not intended, pass a corpus that can be read again, such as a "
+                                   "list or w2v.LineSentence, not an iterator that is used up)")
+                    break
                 _finish_epoch(model, stats, feeder.target, call.compute_loss)
+                model.min_alpha_yet_reached = call.schedule.alpha(epoch, 1.0)
                 effective_total += stats.effective_words
                 raw_total += stats.raw_words
+                seconds += stats.seconds
                 for callback in call.callbacks:
                     callback.on_epoch_end(model)
             for callback in call.callbacks:
@@ -138,6 +150,9 @@ def run_training(model: Word2Vec, feeder: Feeder, call: TrainingCall) -> tuple[i
     finally:
         reporter.close()
         model.wv.norms = None  # the vectors changed
+    if raw_total:  # gensim's closing line
+        logger.info("training on %i raw words (%i effective words) took %.1fs, %.0f effective words/s",
+                    raw_total, effective_total, seconds, effective_total / seconds if seconds > 0 else 0.0)
     return effective_total, raw_total
 
 
@@ -145,8 +160,8 @@ def _finish_epoch(model: Word2Vec, stats: EpochStats, target: EpochTarget, compu
     """Check the epoch (it read something, the weights are sane) and record it on the model."""
     if stats.sentences == 0:
         raise ValueError(
-            f"epoch {stats.epoch + 1} read no sentences: the corpus is empty or was an "
-            "iterator already used up; pass a restartable corpus")
+            f"epoch {stats.epoch + 1} read no sentences, after the first epoch read some: the corpus "
+            "was an iterator already used up; pass a restartable corpus")
     check_not_diverged(model, stats.epoch)
     model.epoch_stats.append(stats)
     model.running_training_loss = stats.loss if compute_loss else 0.0
@@ -154,11 +169,13 @@ def _finish_epoch(model: Word2Vec, stats: EpochStats, target: EpochTarget, compu
                 stats.epoch + 1, stats.raw_words, stats.effective_words, stats.seconds,
                 stats.words_per_second, f", loss {stats.loss:.6g}" if compute_loss else "")
     if target.total_examples and stats.sentences != target.total_examples:
-        logger.warning("EPOCH %i: read %i sentences, but total_examples=%i was given",
-                       stats.epoch + 1, stats.sentences, target.total_examples)
+        logger.warning("EPOCH %i: supplied example count (%i) did not equal expected count (%i): total_examples "
+                       "does not match the corpus%s", stats.epoch + 1, stats.sentences, target.total_examples,
+                       _SCHEDULE_CUT if stats.sentences < target.total_examples else "")
     elif not target.total_examples and stats.raw_words != target.total_words:
-        logger.warning("EPOCH %i: read %i raw words, but total_words=%i was given",
-                       stats.epoch + 1, stats.raw_words, target.total_words)
+        logger.warning("EPOCH %i: supplied raw word count (%i) did not equal expected count (%i): total_words "
+                       "does not match the corpus%s", stats.epoch + 1, stats.raw_words, target.total_words,
+                       _SCHEDULE_CUT if stats.raw_words < target.total_words else "")
 
 
 def check_not_diverged(model: Word2Vec, epoch: int) -> None:
