@@ -66,11 +66,17 @@ class SyncSchedule:
         return min(self.vocab_size, self.hot_rows << min(trailing_zeros(exchange_number), 62))
 
 
+#: An exchange moves at most this many floats per collective (the whole model at an epoch's
+#: end goes in several): the two scratch buffers stay small.
+EXCHANGE_FLOATS = 1 << 22
+
+
 class Synchronizer:
     """Exchanges the changes of blocks of rows of every weight matrix of ``model``.
 
     It keeps the snapshot, a copy of every matrix as it was at each row's last exchange (the
-    same on every process), so the job needs twice the model's memory.
+    same on every process), so the job needs twice the model's memory. The rows of every
+    matrix an exchange covers travel together, in one collective (or a few, for many rows).
 
     Parameters
     ----------
@@ -84,30 +90,64 @@ class Synchronizer:
         # (name, the matrix seen with its padding, hot rows at the end?): syn1's nodes near the root come last.
         self.matrices = [(name, padded_rows(matrix), name == "syn1") for name, matrix in model.weight_matrices().items()]
         self.snapshots = {name: rows.copy() for name, rows, _ in self.matrices}
+        self._own = np.empty(0, dtype=np.float32)
+        self._total = np.empty(0, dtype=np.float32)
 
     def exchange(self, rows: int | None, training: bool = True) -> None:
         """Exchange the changes of the ``rows`` most frequent words' rows (``None``: all rows).
 
         Safe while training threads update the rows; with ``training=False`` (nothing
         updates them) every process's rows become the new snapshot, bit for bit the same
-        everywhere. Raises FloatingPointError, on every
-        process alike, if the exchanged rows hold a NaN or a diverged weight (the check reads
-        the snapshot, which is the same everywhere).
+        everywhere. Raises FloatingPointError, on every process alike, if the exchanged rows
+        hold a NaN or a diverged weight (the check reads the snapshot, the same everywhere).
         """
         if self.comm.size == 1:
             return  # nothing to exchange (and divergence is the driver's to find at the epoch's end)
+        batch: list[tuple[str, slice]] = []
+        floats = 0
         for name, matrix, from_end in self.matrices:
             count = len(matrix) if rows is None else min(rows, len(matrix))
-            block = slice(len(matrix) - count, None) if from_end else slice(0, count)
-            snapshot = self.snapshots[name][block]
-            own = matrix[block] - snapshot  # one read of the live rows: what this process added
-            total = own.copy()
-            self.comm.allreduce_(total)
-            snapshot += total
+            first = len(matrix) - count if from_end else 0
+            step = max(1, EXCHANGE_FLOATS // matrix.shape[1])
+            for start in range(first, first + count, step):
+                piece = slice(start, min(start + step, first + count))
+                size = (piece.stop - piece.start) * matrix.shape[1]
+                if batch and floats + size > EXCHANGE_FLOATS:
+                    self._exchange_batch(batch, floats, training)
+                    batch, floats = [], 0
+                batch.append((name, piece))
+                floats += size
+        if batch:
+            self._exchange_batch(batch, floats, training)
+
+    def _exchange_batch(self, batch: list[tuple[str, slice]], floats: int, training: bool) -> None:
+        """One collective: the changes of every (matrix, rows) piece of ``batch``."""
+        if len(self._own) < floats:
+            self._own = np.empty(floats, dtype=np.float32)
+            self._total = np.empty(floats, dtype=np.float32)
+        own, total = self._own[:floats], self._total[:floats]
+        views = []
+        offset = 0
+        matrices = {name: matrix for name, matrix, _ in self.matrices}
+        for name, piece in batch:
+            matrix = matrices[name]
+            shape = (piece.stop - piece.start, matrix.shape[1])
+            view = own[offset:offset + shape[0] * shape[1]].reshape(shape)
+            np.subtract(matrix[piece], self.snapshots[name][piece], out=view)  # one read of the live rows
+            views.append((name, piece, offset, shape))
+            offset += shape[0] * shape[1]
+        total[...] = own
+        self.comm.allreduce_(total)
+        for name, piece, offset, shape in views:
+            size = shape[0] * shape[1]
+            snapshot = self.snapshots[name][piece]
+            summed = total[offset:offset + size].reshape(shape)
+            snapshot += summed
             if training:
-                matrix[block] += total - own  # the others' changes; updates made meanwhile stay
+                summed -= own[offset:offset + size].reshape(shape)  # the others' changes
+                matrices[name][piece] += summed  # updates made meanwhile stay
             else:
-                matrix[block] = snapshot
+                matrices[name][piece] = snapshot
             largest = float(np.abs(snapshot).max()) if snapshot.size else 0.0
             if not largest <= DIVERGED_WEIGHT:  # NaN too
                 raise FloatingPointError(
