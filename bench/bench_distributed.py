@@ -138,47 +138,57 @@ def speed(args: argparse.Namespace) -> None:
 
 
 def scaling_model(args: argparse.Namespace) -> None:
-    """Predicted efficiency: compute time of a chunk against the time to synchronise it."""
+    """Predicted efficiency of P nodes: compute against what exchanging changes costs it.
+
+    The exchange thread overlaps training, so an exchange costs the training threads only
+    the time it runs past the next one's words (they wait, bounded staleness), plus the CPU
+    the exchange thread takes from them; the whole model is exchanged at each epoch's end,
+    with training stopped.
+    """
+    from w2v.distributed.sync import SyncSchedule, auto_sync_words
     params = dict(COMMON, **MODES["sg"], workers=1, epochs=1)
-    spec = {"processes": 0, "corpus": args.corpus, "params": params}
-    measured = run(spec)
-    words_per_second_thread = measured["words"] / measured["train_seconds"]
-    # A d=300 model costs about 3x a d=100 one per word (the kernels' work is linear in d).
-    per_thread = words_per_second_thread * 100 / args.dim
+    measured = run({"processes": 0, "corpus": args.corpus, "params": params})
+    thread_rate = measured["words"] / measured["train_seconds"]
+    per_thread = thread_rate * 100 / args.dim  # the kernels' work is linear in d
     node_rate = per_thread * args.threads * args.thread_efficiency
-    chunk_seconds = args.sync_words / node_rate
-    bytes_per_row = args.dim * 4 * 2  # input and output matrices
-    # pWord2Vec's schedule: sync t averages hot * 2**tz(t) rows: on average hot * (1 + log2(V / hot) / 2) rows.
-    levels = max(math.log2(args.vocab / args.hot_rows), 0)
-    mean_rows = min(args.vocab, args.hot_rows * (1 + levels / 2))
-    epoch_words = args.epoch_words
-    print(f"\n## Scaling model (sg, negative 5, {args.vocab:,} x {args.dim} model, input + output matrices)\n")
+    bytes_per_row = args.dim * 4 * 2  # input and output matrices (negative sampling)
+    copy_bandwidth = args.memory_gbytes * 1e9  # the exchange thread's own passes over the rows
+    print(f"\n## Scaling model: skip-gram, negative 5, a {args.vocab:,} x {args.dim} model, "
+          f"{args.epoch_words:.3g} words per epoch\n")
     print("Assumptions:")
-    print(f"- one thread here: {words_per_second_thread:,.0f} words/s at d=100 (measured, {args.corpus}); "
-          f"{per_thread:,.0f} at d={args.dim} (cost linear in d)")
+    print(f"- one thread: {thread_rate:,.0f} words/s at d=100, measured here (sg, {os.path.basename(args.corpus)}); "
+          f"{per_thread:,.0f} words/s at d={args.dim}, cost linear in d")
     print(f"- {args.threads} threads per node at {args.thread_efficiency:.0%} parallel efficiency: "
-          f"{node_rate:,.0f} words/s per node")
-    print(f"- a synchronisation every {args.sync_words:,} words per node: {chunk_seconds * 1000:.0f} ms of compute")
-    print(f"- rows averaged per synchronisation: {args.hot_rows} x 2^k (pWord2Vec's schedule), "
-          f"{mean_rows:,.0f} on average ({mean_rows * bytes_per_row / 1e6:.1f} MB), plus the whole model "
-          f"({args.vocab * bytes_per_row / 1e9:.2f} GB) at each epoch's end")
-    print(f"- an epoch of {epoch_words:.2g} words; ring allreduce moves 2 (P-1)/P of the bytes, at the "
-          f"network's bandwidth, plus {args.latency_ms} ms latency per synchronisation")
+          f"{node_rate:,.0f} words/s per node, one process per node")
+    print(f"- exchanges: sync_words by default (about {2000} per process and epoch, 2 000 to 1 000 000 words), "
+          f"hot_rows={args.hot_rows} with pWord2Vec's doubling schedule; input and output rows, float32")
+    print(f"- network: ring allreduce, 2 (P-1)/P of the bytes at the link's bandwidth, "
+          f"{args.latency_ms} ms latency per exchange; the exchange thread reads and writes the rows "
+          f"{4} times at {args.memory_gbytes} GB/s")
+    print("- the whole model is exchanged at each epoch's end with training stopped")
     print()
-    print("| nodes | 10 Gb/s efficiency | 25 Gb/s efficiency |")
-    print("|---|---|---|")
+    print("| nodes | sync_words | rows per exchange (mean) | compute per exchange | exchange, 10 Gb/s | "
+          "efficiency, 10 Gb/s | exchange, 25 Gb/s | efficiency, 25 Gb/s |")
+    print("|---|---|---|---|---|---|---|---|")
     for nodes in (2, 4, 8, 16, 32, 64):
-        cells = []
+        sync_words = auto_sync_words(int(args.epoch_words), nodes)
+        exchanges = max(1, int(args.epoch_words / (nodes * sync_words)))
+        schedule = SyncSchedule(args.hot_rows, args.vocab)
+        mean_rows = sum(schedule.rows(t) for t in range(1, exchanges + 1)) / exchanges
+        compute = sync_words / node_rate
+        cells = [f"{sync_words:,}", f"{mean_rows:,.0f}", f"{compute * 1000:.0f} ms"]
         for gbits in (10, 25):
-            bandwidth = gbits * 1e9 / 8
             factor = 2 * (nodes - 1) / nodes
-            sync_seconds = factor * mean_rows * bytes_per_row / bandwidth + args.latency_ms / 1000
-            syncs_per_epoch = epoch_words / (nodes * args.sync_words)
-            full_seconds = factor * args.vocab * bytes_per_row / bandwidth
-            compute = syncs_per_epoch * chunk_seconds
-            total = compute + syncs_per_epoch * sync_seconds + full_seconds
-            cells.append(f"{compute / total:.1%}")
-        print(f"| {nodes} | {cells[0]} | {cells[1]} |")
+            wire = factor * mean_rows * bytes_per_row / (gbits * 1e9 / 8) + args.latency_ms / 1000
+            cpu = 4 * mean_rows * bytes_per_row / copy_bandwidth
+            exchange = wire + cpu
+            stall = max(0.0, exchange - compute)  # the training threads wait beyond one exchange's words
+            thread_share = cpu / compute / args.threads  # the exchange thread's CPU, taken from the workers
+            epoch_compute = exchanges * compute
+            full = factor * args.vocab * bytes_per_row / (gbits * 1e9 / 8) + 4 * args.vocab * bytes_per_row / copy_bandwidth
+            total = epoch_compute * (1 + thread_share) + exchanges * stall + full
+            cells += [f"{exchange * 1000:.1f} ms", f"{epoch_compute / total:.1%}"]
+        print(f"| {nodes} | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
@@ -194,8 +204,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--sync-words", type=int, default=10_000)
-    parser.add_argument("--hot-rows", type=int, default=1024)
+    parser.add_argument("--sync-words", type=int, default=None, help="default: w2v.distributed's own")
+    parser.add_argument("--hot-rows", type=int, default=256)
     # The scaling model's assumptions.
     parser.add_argument("--vocab", type=int, default=1_000_000)
     parser.add_argument("--dim", type=int, default=300)
@@ -203,6 +213,7 @@ def main() -> None:
     parser.add_argument("--thread-efficiency", type=float, default=0.85)
     parser.add_argument("--epoch-words", type=float, default=10e9)
     parser.add_argument("--latency-ms", type=float, default=0.5)
+    parser.add_argument("--memory-gbytes", type=float, default=10.0)
     args = parser.parse_args()
     print(f"# bench_distributed, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs")
     if args.quality:

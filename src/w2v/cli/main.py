@@ -271,8 +271,9 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
            help="train with several processes: 'mpi' under mpiexec (every process runs this "
                 "command), 'ray' on a Ray cluster (with -processes); see docs/distributed.md")
     option("-processes", "--processes", type=int, help="-distributed ray: the number of processes")
-    option("-sync-words", "--sync-words", dest="sync_words", type=int, default=200_000,
-           help="-distributed: words each process trains between synchronisations (default 200000)")
+    option("-sync-words", "--sync-words", dest="sync_words", type=int, default=None,
+           help="-distributed: words each process trains between exchanges of changes "
+                "(default: about 2000 exchanges per process and epoch)")
     option("-checkpoint", "--checkpoint", metavar="DIR",
            help="-distributed: keep the latest checkpoint of the job in this directory")
     option("-resume", "--resume", action="store_true",

@@ -44,13 +44,11 @@ from w2v.distributed.comm import Communicator, LocalCommunicator
 from w2v.model import Word2Vec
 from w2v.vocab.selection import TrimRule
 
-__all__ = ["BACKENDS", "DEFAULT_HOT_ROWS", "DEFAULT_SYNC_WORDS", "Communicator", "process_rank", "train"]
+__all__ = ["BACKENDS", "DEFAULT_HOT_ROWS", "Communicator", "process_rank", "train"]
 
 BACKENDS = ("mpi", "ray", "local")
-#: Words each process trains between two exchanges of changes.
-DEFAULT_SYNC_WORDS = 10_000
-#: Rows of the most frequent words that every synchronisation averages.
-DEFAULT_HOT_ROWS = 1024
+#: Rows of the most frequent words in every exchange of changes.
+DEFAULT_HOT_ROWS = 256
 #: Seconds a process waits for the others at a synchronisation before the job fails.
 DEFAULT_TIMEOUT = 600.0
 
@@ -58,7 +56,7 @@ PathLike = str | os.PathLike
 
 
 def train(corpus_file: PathLike | Sequence[PathLike], backend: str = "mpi", *,
-          sync_words: int = DEFAULT_SYNC_WORDS, hot_rows: int = DEFAULT_HOT_ROWS,
+          sync_words: int | None = None, hot_rows: int = DEFAULT_HOT_ROWS,
           checkpoint_dir: PathLike | None = None, resume: PathLike | bool | None = None,
           processes: int | None = None, ray_address: str | None = None, timeout: float = DEFAULT_TIMEOUT,
           callbacks: Sequence[Callback] = (), trim_rule: TrimRule | None = None, report_delay: float = 1.0,
@@ -73,8 +71,10 @@ def train(corpus_file: PathLike | Sequence[PathLike], backend: str = "mpi", *,
     backend : {"mpi", "ray", "local"}
         ``"mpi"``: every process of an MPI job calls ``train`` (``mpiexec -n P ...``);
         ``"ray"``: the caller starts ``processes`` Ray actors; ``"local"``: this process alone.
-    sync_words : int
-        Words each process trains between two exchanges of changes.
+    sync_words : int, optional
+        Words each process trains between two exchanges of changes: how stale a process's
+        view of the others' work may get. By default about 2000 exchanges per process and
+        epoch (``w2v.distributed.sync.auto_sync_words``), at least every million words.
     hot_rows : int
         Rows of the most frequent words in every exchange; exchange number t covers
         ``hot_rows * 2**k`` of them, k the trailing zero bits of t, so the whole model every
@@ -116,7 +116,7 @@ def train(corpus_file: PathLike | Sequence[PathLike], backend: str = "mpi", *,
     if "sentences" in params or "corpus_iterable" in params:
         raise TypeError("distributed training reads corpus files (corpus_file=); it takes no sentences")
     config = TrainingConfig(**params)  # every parameter checked here, before any process starts
-    if sync_words < 1 or hot_rows < 1:
+    if (sync_words is not None and sync_words < 1) or hot_rows < 1:
         raise ValueError(f"sync_words and hot_rows must be >= 1, got {sync_words} and {hot_rows}")
     if resume is True:
         if checkpoint_dir is None:
@@ -124,7 +124,8 @@ def train(corpus_file: PathLike | Sequence[PathLike], backend: str = "mpi", *,
         resume = checkpoint_dir
     job = dict(corpus_file=[os.fspath(path) for path in ([corpus_file] if isinstance(corpus_file, (str, os.PathLike))
                                                             else corpus_file)],
-               params={name: getattr(config, name) for name in params}, sync_words=int(sync_words),
+               params={name: getattr(config, name) for name in params},
+               sync_words=None if sync_words is None else int(sync_words),
                hot_rows=int(hot_rows),
                checkpoint_dir=None if checkpoint_dir is None else os.fspath(checkpoint_dir),
                resume=None if not resume else os.fspath(resume), callbacks=tuple(callbacks), trim_rule=trim_rule,

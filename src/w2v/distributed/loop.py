@@ -27,7 +27,7 @@ from w2v.distributed.checkpoint import Checkpointer, read_checkpoint
 from w2v.distributed.comm import Communicator
 from w2v.distributed.feeder import DistributedFeeder, EpochCheckpoint, Position
 from w2v.distributed.sharding import corpus_files, count_share, merge_counts, split_corpus
-from w2v.distributed.sync import Synchronizer, SyncSchedule
+from w2v.distributed.sync import Synchronizer, SyncSchedule, auto_sync_words
 from w2v.model import Word2Vec
 from w2v.train.driver import run_training
 from w2v.train.progress import EpochStats
@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 SILENT = 1e9
 
 
-def run_process(comm: Communicator, corpus_file: str | Sequence[str], params: dict[str, Any], sync_words: int,
+def run_process(comm: Communicator, corpus_file: str | Sequence[str], params: dict[str, Any], sync_words: int | None,
                 hot_rows: int, checkpoint_dir: str | None = None, resume: str | None = None,
                 callbacks: Sequence[Callback] = (), trim_rule: TrimRule | None = None,
                 report_delay: float = 1.0, progress_bar: bool = False) -> Word2Vec:
@@ -62,6 +62,8 @@ def run_process(comm: Communicator, corpus_file: str | Sequence[str], params: di
         model._choose_vocabulary(counts, total_words, sentences, False, trim_rule, False)
     for matrix in model.weight_matrices().values():
         comm.broadcast_(padded_rows(matrix))
+    if sync_words is None:
+        sync_words = auto_sync_words(model.corpus_total_words, comm.size)
     checkpointer = Checkpointer(comm, checkpoint_dir, job) if checkpoint_dir else None
     feeder = DistributedFeeder(comm, model, shares[comm.rank], Synchronizer(comm, model),
                                SyncSchedule(hot_rows, len(model.wv)), sync_words, checkpointer, start, random_states)
