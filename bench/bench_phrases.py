@@ -12,7 +12,7 @@ Times are CPU seconds of the process (``time.process_time``).
 
 w2v runs with ``scoring="original"`` (gensim's formula, ``len(vocab)`` for ``N``) so both find
 the same phrases; the run then checks that the counts, ``export_phrases()`` and the joined
-corpora agree exactly, and the phrase sets under npmi and under w2v's default (word2phrase)
+corpora agree exactly, and the phrase sets under npmi and under the word2phrase score
 score, which gensim gets as a custom scorer.
 
 Examples

@@ -30,8 +30,8 @@ def planted_corpus(n_sentences=3000, seed=0, phrases=(("new", "york"), ("hong", 
     return sentences
 
 
-def test_default_score_is_word2phrase_formula_by_hand():
-    phrases = Phrases(TOY, min_count=1, threshold=1.0)
+def test_word2phrase_score_by_hand():
+    phrases = Phrases(TOY, min_count=1, threshold=1.0, scoring="word2phrase")
     assert phrases.corpus_word_count == 12
     phrase, score = phrases.score_candidate("new", "york", [])
     assert phrase == "new_york"
@@ -39,8 +39,10 @@ def test_default_score_is_word2phrase_formula_by_hand():
     assert phrases[["new", "york"]] == ["new_york"]
 
 
-def test_original_score_uses_vocabulary_size_like_gensim():
-    phrases = Phrases(TOY, min_count=1, threshold=1.0, scoring="original")
+def test_default_score_is_gensims_original_scorer():
+    phrases = Phrases(TOY, min_count=1, threshold=1.0)
+    assert phrases.scoring is original_scorer
+    assert Phrases(TOY, min_count=1, threshold=1.0, scoring="original").scoring is original_scorer
     assert len(phrases.vocab) == 15
     assert phrases.score_candidate("new", "york", [])[1] == pytest.approx((2 - 1) / 9 * 15, rel=1e-15)
     # The same scorer passed as a function gives the same result.
@@ -61,7 +63,7 @@ def test_npmi_score_by_hand():
 
 def test_c_scorers_equal_the_python_functions_exactly():
     sentences = planted_corpus(500)
-    for name, function in [("default", word2phrase_scorer), ("original", original_scorer), ("npmi", npmi_scorer)]:
+    for name, function in [("word2phrase", word2phrase_scorer), ("default", original_scorer), ("npmi", npmi_scorer)]:
         threshold = 0.3 if name == "npmi" else 5.0
         in_c = Phrases(sentences, min_count=3, threshold=threshold, scoring=name).export_phrases()
         in_python = Phrases(sentences, min_count=3, threshold=threshold,
@@ -71,7 +73,7 @@ def test_c_scorers_equal_the_python_functions_exactly():
 
 def test_planted_phrases_are_found_and_joined():
     sentences = planted_corpus()
-    phrases = Phrases(sentences, min_count=5, threshold=100.0)
+    phrases = Phrases(sentences, min_count=5, threshold=100.0, scoring="word2phrase")
     found = phrases.find_phrases(sentences)
     assert set(found) == {"new_york", "hong_kong", "los_angeles"}
     assert all(score > 100 for score in found.values())
@@ -108,9 +110,9 @@ def test_connector_words_join_inside_but_never_at_the_ends():
 
 def test_trigrams_by_two_passes():
     sentences = planted_corpus(phrases=(("new", "york", "times"), ("hong", "kong")), rate=0.2)
-    bigrams = Phrases(sentences, min_count=5, threshold=50.0)
+    bigrams = Phrases(sentences, min_count=5, threshold=50.0, scoring="word2phrase")
     assert "new_york" in bigrams.export_phrases()
-    trigrams = Phrases(bigrams[sentences], min_count=5, threshold=50.0)
+    trigrams = Phrases(bigrams[sentences], min_count=5, threshold=50.0, scoring="word2phrase")
     assert "new_york_times" in trigrams.export_phrases()
     assert trigrams[bigrams[["read", "the", "new", "york", "times", "in", "hong", "kong"]]] == \
         ["read", "the", "new_york_times", "in", "hong_kong"]
@@ -148,7 +150,7 @@ def test_add_vocab_merges_counts():
 
 def test_max_vocab_size_bounds_memory_and_keeps_frequent_pairs():
     sentences = [[f"rare{i}", f"rare{i + 1}", "new", "york"] for i in range(0, 20000, 2)]
-    phrases = Phrases(sentences, min_count=1, threshold=1.0, max_vocab_size=1000)
+    phrases = Phrases(sentences, min_count=1, threshold=1.0, max_vocab_size=1000, scoring="word2phrase")
     assert len(phrases.vocab) <= 1000 + 8
     assert phrases.min_reduce > 1
     assert "new_york" in phrases.export_phrases()
@@ -158,7 +160,7 @@ def test_max_vocab_size_bounds_memory_and_keeps_frequent_pairs():
 def test_agrees_with_gensim_including_pruning():
     gensim_phrases = pytest.importorskip("gensim.models.phrases")
     sentences = planted_corpus(1500, extra=[("bank", "of", "america")])
-    for scoring, ours, threshold in [("default", "original", 20.0), ("npmi", "npmi", 0.3)]:
+    for scoring, ours, threshold in [("default", "default", 20.0), ("npmi", "npmi", 0.3)]:
         for max_vocab_size in (40000000, 3000):
             theirs = gensim_phrases.Phrases(sentences, min_count=3, threshold=threshold, scoring=scoring,
                                             max_vocab_size=max_vocab_size,
@@ -275,7 +277,7 @@ def test_phrased_corpus_trains_word2vec():
     from w2v import Word2Vec
 
     sentences = planted_corpus(1000)
-    bigram = Phrases(sentences, min_count=5, threshold=100.0).freeze()
+    bigram = Phrases(sentences, min_count=5, threshold=100.0, scoring="word2phrase").freeze()
     model = Word2Vec(bigram[sentences], vector_size=8, min_count=5, workers=1, epochs=2)
     assert {"new_york", "hong_kong", "los_angeles"} <= set(model.wv.key_to_index)
     with pytest.raises(TypeError, match="one-shot iterator"):
@@ -305,3 +307,20 @@ def test_joining_is_reentrant_and_thread_safe():
         with ThreadPoolExecutor(4) as pool:
             results = list(pool.map(lambda _: list(joiner[sentences]), range(4)))
         assert all(result == expected for result in results)
+
+
+def test_version_1_files_keep_the_word2phrase_score(tmp_path):
+    """w2v 0.1 wrote "default" for the word2phrase score; it must not turn into gensim's on load."""
+    import json
+    path = tmp_path / "old.json"
+    Phrases(TOY, min_count=1, threshold=1.0, scoring="word2phrase").save(path)
+    document = json.loads(path.read_text())
+    document["version"], document["params"]["scoring"] = 1, "default"
+    path.write_text(json.dumps(document))
+    assert Phrases.load(path).scoring is word2phrase_scorer
+    frozen = tmp_path / "frozen.json"
+    Phrases(TOY, min_count=1, threshold=1.0, scoring="word2phrase").freeze().save(frozen)
+    document = json.loads(frozen.read_text())
+    document["version"], document["params"]["scoring"] = 1, "default"
+    frozen.write_text(json.dumps(document))
+    assert FrozenPhrases.load(frozen).scoring is word2phrase_scorer

@@ -122,9 +122,27 @@ def test_huffman_tree_is_an_optimal_prefix_code():
     # Every path starts at the root (row n - 2) and uses rows of syn1 only.
     assert all(points[offsets[w]] == n - 2 for w in range(n))
     assert points.min() >= 0 and points.max() <= n - 2
-    # Frequent words get codes no longer than rarer ones.
-    order = np.argsort(-counts, kind="stable")
-    assert np.all(np.diff(lengths[order]) >= 0)
+    # A more frequent word never gets a longer code than a rarer one (equal counts may differ).
+    for count in np.unique(counts):
+        assert lengths[counts > count].max(initial=0) <= lengths[counts == count].min()
+
+
+def test_huffman_tree_is_gensims():
+    """The same tree as gensim's, ties included, so syn1 rows mean the same nodes."""
+    word2vec = pytest.importorskip("gensim.models.word2vec")
+    from gensim.models.keyedvectors import KeyedVectors as GensimKeyedVectors
+    rng = np.random.default_rng(5)
+    for counts in (rng.integers(1, 6, 200), np.sort(rng.zipf(1.3, 150))[::-1], np.array([3, 3, 3, 3]),
+                   np.array([9]), np.array([2, 1])):
+        counts = counts.astype(np.int64)
+        kv = GensimKeyedVectors(1)
+        kv.add_vectors([str(i) for i in range(len(counts))], np.zeros((len(counts), 1)))
+        kv.expandos["count"] = counts
+        word2vec._assign_binary_codes(kv)
+        points, codes, offsets = vocab.huffman_tree(counts)
+        for w in range(len(counts)):
+            assert codes[offsets[w]:offsets[w + 1]].tolist() == list(kv.get_vecattr(w, "code"))
+            assert points[offsets[w]:offsets[w + 1]].tolist() == list(kv.get_vecattr(w, "point"))
 
 
 def test_huffman_tree_of_one_word():

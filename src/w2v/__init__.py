@@ -15,15 +15,16 @@ Examples
 from w2v._version import __version__
 
 try:
-    from w2v import _core  # noqa: F401  (compiled kernels)
+    from w2v import _core, _inference  # noqa: F401  (compiled kernels)
+    from w2v.io import _textformat  # noqa: F401
     from w2v.phrases import _phrases  # noqa: F401
     from w2v.train import _batchqueue, _corpusfile  # noqa: F401
     from w2v.vocab import _vocab  # noqa: F401
 except ImportError as error:  # never fall back to slow pure Python silently
     raise ImportError(
         "w2v's compiled extension modules could not be imported "
-        f"({error}). Install w2v from a wheel (pip install w2v) or build it with a C compiler "
-        "(pip install .); w2v has no pure-Python fallback."
+        f"({error}). Install w2v from a wheel or build it with a C and C++ compiler "
+        "(pip install . in a checkout); w2v has no pure-Python fallback."
     ) from error
 
 from w2v.buildinfo import get_config, show_config

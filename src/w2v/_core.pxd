@@ -60,6 +60,12 @@ cdef struct ModelConfig:
     real_t *syn1          # hierarchical-softmax inner nodes, or NULL
     real_t *syn1neg       # negative-sampling output vectors, or NULL
     real_t *syn1softmax   # full-softmax output vectors, or NULL
+    # Learning-rate factor of each input vector (gensim's vectors_lockf; 0 freezes a word):
+    # the update of word w is scaled by lockf[w * lockf_stride]. The stride is 0 when one
+    # factor applies to every word (the default, [1.0]: 1.0 * x is exact, so the default
+    # changes no bit), and 1 for one factor per word.
+    const real_t *lockf
+    int64_t lockf_stride
     int64_t vocab_size
     int size
     # Floats from one row of an output matrix (syn1, syn1neg, syn1softmax) to the next: at
@@ -146,6 +152,7 @@ cdef class TrainingModel:
     cdef object _arrays
     cdef object _bind_output(self, matrix, str layer, int64_t rows)
     cdef object _bind_tables(self, tables, tuple layers)
+    cdef object _bind_lockf(self, vectors_lockf)
 
 
 cdef class Worker:

@@ -12,6 +12,12 @@ words, or CBOW), which calls the model's ``output_update`` (negative sampling, h
 softmax, both, or the exact softmax) for each example. ``TrainingModel`` picks both
 functions once, from the objective, in ``KERNELS``; no kernel tests a mode flag.
 
+Why one long module: it implements the cdef classes that ``_core.pxd`` declares
+(``TrainingModel``, ``Worker``) next to the kernels they bind, because the binding fills the
+very struct the kernels read and the kernels are inlined helpers that other compiled modules
+reach only through the ``.pxd``. Splitting the file would split one C struct's writer from
+its readers; the sections below keep the layers apart instead.
+
 Numerics (where they differ from the references, on purpose)
 -------------------------------------------------------------
 * Out-of-range scores (|f| >= 6) skip the update, in negative sampling as in gensim and in
@@ -100,8 +106,9 @@ cdef inline void prefetch_row(const real_t *row, int size) noexcept nogil:
 
 
 cdef inline void add_to_input(const ModelConfig *model, int32_t word, const real_t *gradient) noexcept nogil:
-    """The input vector of `word` takes the accumulated gradient: syn0[word] += gradient."""
-    axpy(model.size, 1.0, gradient, input_row(model, word))
+    """The input vector of `word` takes the accumulated gradient, scaled by the word's lock
+    factor: syn0[word] += lockf[word] * gradient (every input update of every mode goes here)."""
+    axpy(model.size, model.lockf[word * model.lockf_stride], gradient, input_row(model, word))
 
 
 cdef inline int32_t draw_noise_word(const ModelConfig *model, uint64_t *rng) noexcept nogil:
@@ -561,6 +568,10 @@ cdef class TrainingModel:
         objective needs them (``w2v.vocab.tables.training_tables`` makes them).
     compute_loss : bool, optional
         Tally the loss (default: ``config.compute_loss``).
+    vectors_lockf : numpy.ndarray, optional
+        Learning-rate factor of the input vectors (gensim's ``wv.vectors_lockf``): one value
+        for every word (length 1; the default is ``[1.0]``) or one per word (length
+        ``vocab_size``); 0.0 freezes a word's input vector.
 
     Examples
     --------
@@ -580,7 +591,8 @@ cdef class TrainingModel:
     (3, True)
     """
 
-    def __init__(self, config not None, vectors not None, outputs=None, tables=None, compute_loss=None):
+    def __init__(self, config not None, vectors not None, outputs=None, tables=None, compute_loss=None,
+                 vectors_lockf=None):
         cdef int64_t vocab_size = vectors.shape[0]
         cdef int size = vectors.shape[1]
         cdef int input_stride = size
@@ -610,6 +622,7 @@ cdef class TrainingModel:
         if self.config.output_stride == 0:  # only single-row output matrices
             self.config.output_stride = size
         arrays.append(self._bind_tables(tables, config.output_layers))
+        arrays.append(self._bind_lockf(vectors_lockf))
         self._arrays = arrays  # keep every array alive as long as the C struct points into it
 
     cdef object _bind_output(self, matrix, str layer, int64_t rows):
@@ -628,6 +641,23 @@ cdef class TrainingModel:
         else:
             self.config.syn1softmax = pointer
         return matrix
+
+    cdef object _bind_lockf(self, vectors_lockf):
+        """Point the struct at the input vectors' lock factors; return the array to keep alive."""
+        cdef const real_t[::1] view
+        lockf = np.ones(1, dtype=np.float32) if vectors_lockf is None else \
+            np.ascontiguousarray(vectors_lockf, dtype=np.float32)
+        if lockf.ndim != 1 or len(lockf) not in (1, self.config.vocab_size):
+            raise ValueError(
+                f"vectors_lockf must hold one factor for every word (length 1) or one per word (length "
+                f"{self.config.vocab_size}), got shape {np.shape(vectors_lockf)}; after the vocabulary grew, "
+                f"extend it, e.g. wv.vectors_lockf = np.ones(len(wv), dtype=np.float32)")
+        if not np.isfinite(lockf).all():
+            raise ValueError("vectors_lockf holds a NaN or infinite factor")
+        view = lockf
+        self.config.lockf = &view[0]
+        self.config.lockf_stride = 0 if len(lockf) == 1 else 1
+        return lockf
 
     cdef object _bind_tables(self, tables, tuple layers):
         """Point the struct at the subsampling, noise and Huffman tables; return what to keep alive."""
@@ -841,6 +871,45 @@ cdef class Worker:
     def rng_state(self):
         """The current state of this thread's random generator."""
         return self.state.rng
+
+    def random_state(self):
+        """Everything random this worker will draw next, as plain values (for checkpoints).
+
+        Examples
+        --------
+        See ``set_random_state``.
+        """
+        cdef int i
+        return {"rng": int(self.state.rng), "noise_rng": int(self.state.noise_rng),
+                "noise_position": int(self.state.noise_position),
+                "noise_buffer": [int(self.state.noise_buffer[i]) for i in range(NOISE_BUFFER_SIZE)]}
+
+    def set_random_state(self, state):
+        """Continue from a ``random_state()``: the same draws follow as would have.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from w2v import Word2Vec
+        >>> model = Word2Vec([["a", "b", "c"]] * 20, vector_size=4, min_count=1, workers=1, epochs=1)
+        >>> one, two = Worker(model.training_model(), 1), Worker(model.training_model(), 2)
+        >>> _ = one.train_batch(np.array([0, 1, 2], np.int32), np.array([3], np.int64), 0.0, 0.0)
+        >>> two.set_random_state(one.random_state())
+        >>> two.random_state() == one.random_state()
+        True
+        """
+        cdef int i
+        buffer = [int(word) for word in state["noise_buffer"]]
+        position = int(state["noise_position"])
+        if len(buffer) != NOISE_BUFFER_SIZE or not 0 <= position <= NOISE_BUFFER_SIZE:
+            raise ValueError("not a worker's random state")
+        if any(word < 0 or word >= self.model.config.vocab_size for word in buffer[position:]):
+            raise ValueError("the random state holds noise words outside this model's vocabulary")
+        self.state.rng = int(state["rng"]) & <uint64_t>0xFFFFFFFFFFFFULL
+        self.state.noise_rng = int(state["noise_rng"]) & <uint64_t>0xFFFFFFFFFFFFULL
+        for i in range(NOISE_BUFFER_SIZE):
+            self.state.noise_buffer[i] = buffer[i]
+        self.state.noise_position = position
 
     @property
     def effective_words(self):

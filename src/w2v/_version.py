@@ -1,3 +1,3 @@
 """The single source of w2v's version (read by the build, the docs and ``w2v --version``)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

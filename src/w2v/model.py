@@ -4,6 +4,12 @@ The class is thin on purpose. Its parameters live in one validated ``TrainingCon
 (``w2v.config``); it owns the vocabulary (chosen with ``w2v.vocab``) and the weights (laid
 out by ``w2v.weights``), and hands ``train()`` to the driver in ``w2v.train.driver``, whose
 threads spend their time in the nogil kernels of ``w2v._core``.
+
+Why it is longer than 600 lines: it is gensim's whole ``Word2Vec`` surface in one class, and
+every public method carries its documentation and a doctest. The work is elsewhere: each
+method beyond building the vocabulary and training delegates to a module of its own
+(``w2v.inference`` for predictions and scores, ``w2v.gensim_compat`` for moving models
+between the libraries, ``w2v.io.native`` for files).
 """
 
 from __future__ import annotations
@@ -14,15 +20,17 @@ import math
 import numbers
 import os
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from w2v import _core, vocab
+from w2v import _core, gensim_compat, inference, vocab
 from w2v.callbacks import Callback
 from w2v.config import OUTPUT_LAYERS, TrainingConfig, check_learning_rate
 from w2v.corpora import CorpusSource
+from w2v.gensim_compat import ClassOnlyMethod
 from w2v.train._schedule import LearningRateSchedule
 from w2v.train.corpus_file import CorpusFileFeeder
 from w2v.train.driver import Feeder, TrainingCall, run_training
@@ -96,6 +104,10 @@ class Word2Vec:
         The noise distribution is proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}
         CBOW input is the mean (1) or the sum (0) of the context vectors.
+    hashfxn : callable
+        Accepted for gensim compatibility; only the default (the built-in ``hash``) is: w2v's
+        initial vectors come from a stable hash of each word's bytes and ``seed``, not
+        from Python's ``hash()``, so there is no hash function to choose.
     epochs : int
         Passes over the corpus.
     null_word : {0, 1}
@@ -112,11 +124,13 @@ class Word2Vec:
         Track the training loss (see ``get_latest_training_loss``).
     callbacks : sequence of Callback
         Hooks called from the calling thread at training and epoch boundaries.
+    comment : str, optional
+        A note kept with the model (and saved with it), as in gensim.
+    max_final_vocab : int, optional
+        Raise ``min_count`` as needed to keep at most this many words.
     shrink_windows : bool
         Draw each centre word's window size uniformly from 1..window (the C tool's dynamic
         window); False uses the full window everywhere.
-    max_final_vocab : int, optional
-        Raise ``min_count`` as needed to keep at most this many words.
     shared_negatives : bool
         Batched skip-gram training (HogBatch, Ji et al. 2016; needs ``sg=1`` and
         ``negative > 0``): each centre word draws one set of noise words for its whole
@@ -138,6 +152,18 @@ class Word2Vec:
         Output weights of negative sampling, hierarchical softmax and the full softmax.
     corpus_count, corpus_total_words : int
         Sentences and raw words seen by ``build_vocab``.
+    raw_vocab : dict of str to int or None
+        Every word's count before ``min_count``, kept when ``build_vocab(keep_raw_vocab=True)``.
+    effective_min_count : int
+        The ``min_count`` the vocabulary was chosen with (raised by ``max_final_vocab``).
+    running_training_loss : float
+        The loss of the latest epoch (``get_latest_training_loss``): w2v's per-epoch float64
+        sum, where gensim's is a float32 running total over a ``train()`` call.
+    total_train_time : float
+        Seconds spent in ``train()`` over the model's life.
+    min_alpha_yet_reached : float
+        The lowest learning rate training has reached so far (``alpha`` before training);
+        ``train()`` warns when it starts above it.
 
     Examples
     --------
@@ -154,10 +180,11 @@ class Word2Vec:
     _output_arrays: tuple[str, ...] = OUTPUT_LAYERS
     #: Training state that ``save`` keeps so that ``train`` continues where it stopped.
     _saved_state: tuple[str, ...] = ("corpus_count", "corpus_total_words", "epoch", "train_count",
-                                     "running_training_loss")
+                                     "running_training_loss", "total_train_time", "min_alpha_yet_reached",
+                                     "effective_min_count")
     #: Constructor parameters ``save`` does not store: the corpus, and callables (which could
     #: only be stored as pickle). Pass ``trim_rule``/``callbacks`` again after ``load``.
-    _unsaved_params: frozenset[str] = frozenset({"sentences", "corpus_file", "trim_rule", "callbacks"})
+    _unsaved_params: frozenset[str] = frozenset({"sentences", "corpus_file", "trim_rule", "callbacks", "hashfxn"})
 
     # The parameters, read from (and assigned through) ``config``; see ``__getattr__``.
     config: TrainingConfig
@@ -203,6 +230,7 @@ class Word2Vec:
         negative: int = 5,
         ns_exponent: float = 0.75,
         cbow_mean: int = 1,
+        hashfxn: Any = hash,
         epochs: int = 5,
         null_word: int = 0,
         trim_rule: vocab.TrimRule | None = None,
@@ -210,8 +238,9 @@ class Word2Vec:
         batch_words: int = 10000,
         compute_loss: bool = False,
         callbacks: Sequence[Callback] = (),
-        shrink_windows: bool = True,
+        comment: str | None = None,
         max_final_vocab: int | None = None,
+        shrink_windows: bool = True,
         shared_negatives: bool = False,
         softmax: bool = False,
     ):
@@ -222,8 +251,20 @@ class Word2Vec:
             null_word=null_word, sorted_vocab=sorted_vocab, batch_words=batch_words, compute_loss=compute_loss,
             shrink_windows=shrink_windows, max_final_vocab=max_final_vocab, shared_negatives=shared_negatives,
             softmax=softmax)
+        if hashfxn is not hash:
+            raise ValueError("hashfxn: w2v's initial vectors come from a stable hash of each word's UTF-8 bytes and "
+                             "the seed (reproducible in any process), not from a Python hash function; leave "
+                             "hashfxn at its default and choose the vectors with seed=")
+        if comment is not None and not isinstance(comment, str):
+            raise TypeError(f"comment must be a str, got {type(comment).__name__}")
+        self.hashfxn = hashfxn
+        self.comment = comment
         self.trim_rule = trim_rule
         self.callbacks = tuple(callbacks)
+        if self.hs and self.negative:
+            logger.warning("Both hierarchical softmax and negative sampling are activated. This is probably a "
+                           "mistake (hs=1 and negative=%i train both output layers, at the cost of both): set "
+                           "either hs=0 or negative=0 to train one of them", self.negative)
         self.wv = KeyedVectors(self.vector_size)
         self.syn1neg: np.ndarray | None = None
         self.syn1: np.ndarray | None = None
@@ -234,6 +275,9 @@ class Word2Vec:
         self.epoch = 0
         self.train_count = 0
         self.running_training_loss = 0.0
+        self.total_train_time = 0.0
+        self.min_alpha_yet_reached = self.alpha
+        self.effective_min_count = self.min_count
         self.epoch_stats: list[EpochStats] = []
         self._tables: tuple[TrainingConfig, TrainingTables] | None = None  # and the config they are for
         self._busy = threading.Lock()
@@ -254,6 +298,9 @@ class Word2Vec:
         # Called only for names not found normally: the parameters live in the config.
         if name in CONFIG_FIELDS and "config" in self.__dict__:
             return getattr(self.config, name)
+        descriptor = next((vars(klass)[name] for klass in type(self).__mro__ if name in vars(klass)), None)
+        if isinstance(descriptor, ClassOnlyMethod):
+            descriptor.__get__(self, type(self))  # raises the explanation (model.load(...) on an instance)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -330,12 +377,81 @@ class Word2Vec:
     def _build_vocab(self, source: CorpusSource, update: bool, progress_per: int, keep_raw_vocab: bool,
                      trim_rule: vocab.TrimRule | None) -> None:
         trim_rule = trim_rule if trim_rule is not None else self.trim_rule
-        if source.path is not None:
-            scan = vocab.scan_corpus_file(source.path, self.max_vocab_size, trim_rule)
-        else:
-            scan = vocab.scan_corpus(source.sentences, self.max_vocab_size, trim_rule, progress_per)
+        scan = self._scan(source, progress_per, trim_rule)
         self._choose_vocabulary(scan.counts, scan.total_words, scan.sentences, update, trim_rule,
                                 keep_raw_vocab)
+
+    def _scan(self, source: CorpusSource, progress_per: int, trim_rule: vocab.TrimRule | None) -> vocab.CorpusScan:
+        if source.path is not None:
+            return vocab.scan_corpus_file(source.path, self.max_vocab_size, trim_rule)
+        return vocab.scan_corpus(source.sentences, self.max_vocab_size, trim_rule, progress_per)
+
+    def scan_vocab(self, corpus_iterable: Corpus | None = None, corpus_file: PathLike | None = None,
+                   progress_per: int = 10000, workers: int | None = None,
+                   trim_rule: vocab.TrimRule | None = None) -> tuple[int, int]:
+        """Count the corpus's words into ``raw_vocab``: the first half of ``build_vocab``, as gensim.
+
+        ``prepare_vocab`` then chooses the vocabulary from the counts. ``workers`` is accepted
+        for gensim compatibility (a corpus file is counted in C, an iterable in one pass).
+
+        Returns
+        -------
+        (total_words, corpus_count) : tuple of int
+
+        Examples
+        --------
+        >>> model = Word2Vec(min_count=1)
+        >>> model.scan_vocab([["a", "b", "a"]]), model.raw_vocab
+        ((3, 1), {'a': 2, 'b': 1})
+        """
+        source = CorpusSource(corpus_iterable, corpus_file, passes=1)
+        with self._exclusive("build_vocab"):
+            scan = self._scan(source, progress_per, trim_rule if trim_rule is not None else self.trim_rule)
+        self.raw_vocab, self.corpus_count, self.corpus_total_words = scan.counts, scan.sentences, scan.total_words
+        return scan.total_words, scan.sentences
+
+    def prepare_vocab(self, update: bool = False, keep_raw_vocab: bool = False, trim_rule: vocab.TrimRule | None = None,
+                      min_count: int | None = None, sample: float | None = None,
+                      dry_run: bool = False) -> dict[str, Any]:
+        """Choose the vocabulary from ``raw_vocab`` (counted by ``scan_vocab``) and allocate the
+        weights: the second half of ``build_vocab``, with gensim's report.
+
+        Parameters
+        ----------
+        update, keep_raw_vocab, trim_rule
+            As for ``build_vocab``.
+        min_count, sample : optional
+            New values of the model's parameters (kept unless ``dry_run``).
+        dry_run : bool
+            Only report what these settings would keep; change nothing.
+
+        Returns
+        -------
+        dict
+            gensim's keys: ``drop_unique``, ``retain_total``, ``num_retained_words``,
+            ``downsample_unique``, ``downsample_total`` and ``memory`` (``estimate_memory``).
+
+        Examples
+        --------
+        >>> model = Word2Vec(vector_size=4)
+        >>> _ = model.scan_vocab([["a", "a", "b"]])
+        >>> model.prepare_vocab(min_count=2, dry_run=True)["num_retained_words"], len(model.wv)
+        (1, 0)
+        """
+        if self.raw_vocab is None:
+            raise RuntimeError("prepare_vocab() needs the counts of scan_vocab(); call it first")
+        config = self.config.replace(**{name: value for name, value in (("min_count", min_count), ("sample", sample))
+                                        if value is not None})
+        trim_rule = trim_rule if trim_rule is not None else self.trim_rule
+        words, counts = vocab.select_words(self.raw_vocab, config.min_count, config.max_final_vocab, trim_rule)
+        report: dict[str, Any] = vocab.vocabulary_report(self.raw_vocab, counts, config.sample)
+        report["memory"] = gensim_compat.estimate_memory(self, vocab_size=len(words))
+        if not dry_run:
+            self.config = config
+            with self._exclusive("build_vocab"):
+                self._choose_vocabulary(self.raw_vocab, self.corpus_total_words, self.corpus_count, update,
+                                        trim_rule, keep_raw_vocab)
+        return report
 
     def build_vocab_from_freq(self, word_freq: dict[str, int], keep_raw_vocab: bool = False,
                               corpus_count: int | None = None, trim_rule: vocab.TrimRule | None = None,
@@ -377,6 +493,8 @@ class Word2Vec:
         self.corpus_total_words = total_words
         words, counts = vocab.select_words(raw_counts, self.min_count, self.max_final_vocab,
                                            trim_rule, bool(self.sorted_vocab))
+        self.effective_min_count = vocab.effective_min_count(raw_counts, self.min_count, self.max_final_vocab)
+        self._log_vocabulary(raw_counts, total_words, counts)
         if update:
             self._add_words(words, counts, raw_counts)
         else:
@@ -392,8 +510,24 @@ class Word2Vec:
                 words, counts = words + ["\0"], np.append(counts, 1)
             self._set_vocabulary(words, counts)
         self.raw_vocab = raw_counts if keep_raw_vocab else None
-        logger.info("vocabulary: %i words, %i sentences, %i raw words", len(self.wv),
-                    self.corpus_count, self.corpus_total_words)
+        if logger.isEnabledFor(logging.INFO):
+            gensim_compat.estimate_memory(self)
+
+    def _log_vocabulary(self, raw_counts: dict[str, int], total_words: int, counts: np.ndarray) -> None:
+        """gensim's vocabulary summary: what min_count keeps and what subsampling will leave."""
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        report = vocab.vocabulary_report(raw_counts, counts, self.sample)
+        kept, retained = report["num_retained_words"], report["retain_total"]
+        logger.info("effective_min_count=%i retains %i unique words (%.2f%% of original %i, drops %i)",
+                    self.effective_min_count, kept, 100 * kept / max(len(raw_counts), 1), len(raw_counts),
+                    report["drop_unique"])
+        logger.info("effective_min_count=%i leaves %i word corpus (%.2f%% of original %i, drops %i)",
+                    self.effective_min_count, retained, 100 * retained / max(total_words, 1), total_words,
+                    total_words - retained)
+        logger.info("sample=%g downsamples %i most-common words", self.sample, report["downsample_unique"])
+        logger.info("downsampling leaves estimated %i word corpus (%.1f%% of prior %i)", report["downsample_total"],
+                    100 * report["downsample_total"] / max(retained, 1), retained)
 
     def _set_vocabulary(self, words: list[str], counts: np.ndarray) -> None:
         self.wv = KeyedVectors(self.vector_size)
@@ -460,7 +594,7 @@ class Word2Vec:
         if not len(self.wv):
             raise RuntimeError("the model has no vocabulary: call build_vocab() first")
         return _core.TrainingModel(self.config, self.wv.vectors, self.output_matrices(), self._training_tables(),
-                                   compute_loss)
+                                   compute_loss, vectors_lockf=self.wv.vectors_lockf)
 
     def train(
         self,
@@ -565,7 +699,15 @@ class Word2Vec:
         else:
             feeder = IterableFeeder(source.sentences, self.wv.key_to_index, EpochTarget(total_examples, total_words),
                                     self.batch_words, queue_factor)
-        return run_training(self, feeder, call)
+        if call.schedule.start_alpha > self.min_alpha_yet_reached:
+            logger.warning("Effective 'alpha' higher than previous training cycles: this train() starts at "
+                           "alpha=%g, above the %g an earlier one reached", call.schedule.start_alpha,
+                           self.min_alpha_yet_reached)
+        started = time.perf_counter()
+        try:
+            return run_training(self, feeder, call)
+        finally:
+            self.total_train_time += time.perf_counter() - started
 
     def _check_writable(self, action: str) -> None:
         """A clear error, instead of NumPy's, when the weights are read-only (mmap="r")."""
@@ -578,12 +720,18 @@ class Word2Vec:
 
     # ------------------------------------------------------------------ persistence
 
-    def save(self, fname: PathLike) -> None:
+    def save(self, fname: PathLike, *args: Any, **gensim_keywords: Any) -> None:
         """Save the whole model to one file, to query it or to continue training later.
 
         The native w2v format (see ``w2v.io.native``): no pickle, written atomically.
         It holds the constructor parameters (except ``trim_rule`` and ``callbacks``), the
-        vocabulary with its counts, the vectors, the output layers and the training state.
+        vocabulary with its counts, the vectors, the output layers, the lock factors and the
+        training state.
+
+        gensim's keywords for its pickle format (``separately``, ``sep_limit``, ``ignore``,
+        ``pickle_protocol``) are accepted with a ``DeprecationWarning`` and ignored, so that
+        existing code keeps running: w2v's file has no pickle to tune, and its arrays are
+        always stored so that ``load(mmap="r")`` maps them.
 
         Examples
         --------
@@ -599,12 +747,13 @@ class Word2Vec:
         60
         """
         from w2v.io.native import save_word2vec
+        gensim_compat.warn_gensim_save_keywords(args, gensim_keywords)
         with self._exclusive("save"):
             save_word2vec(self, fname)
 
-    @classmethod
+    @ClassOnlyMethod
     def load(cls, fname: PathLike, mmap: str | None = None) -> "Word2Vec":
-        """Load a model saved by ``save``.
+        """Load a model saved by ``save`` (call it on the class: ``Word2Vec.load(path)``).
 
         Parameters
         ----------
@@ -625,6 +774,148 @@ class Word2Vec:
         epoch's examples of -log p(target word | input).
         """
         return self.running_training_loss
+
+    # ------------------------------------------------------------------ predictions
+
+    def predict_output_word(self, context_words_list: Sequence[str], topn: int = 10) -> list[tuple[str, float]] | None:
+        """The ``topn`` most probable centre words given context words, with their probabilities.
+
+        The hidden vector is the mean (``cbow_mean=1``) or sum of the known context words'
+        input vectors, as in gensim. The probabilities come from the exact softmax when it
+        is trained, else from negative sampling (gensim's ``softmax(syn1neg h)``, a ranking
+        more than a probability: negative sampling never normalises), else from
+        hierarchical softmax (the product of the branch probabilities on each word's path,
+        a true distribution; gensim's method does not support it). See ``w2v.inference``.
+
+        Returns
+        -------
+        list of (str, float) or None
+            Best first; None (with a warning, as gensim) when no context word is known.
+
+        Examples
+        --------
+        >>> sentences = [["the", "cat", "sat"], ["the", "dog", "ran"]] * 100
+        >>> model = Word2Vec(sentences, vector_size=16, min_count=1, workers=1, seed=2)
+        >>> model.predict_output_word(["the", "sat"], topn=1)[0][0]
+        'cat'
+        """
+        return inference.predict_output_word(self, context_words_list, topn)
+
+    def score(self, sentences: Iterable[Sequence[str]], total_sentences: int = 1000000, chunksize: int = 100,
+              queue_factor: int = 2, report_delay: float = 1) -> np.ndarray:
+        """The log-probability of each sentence under the model (Taddy 2015), as gensim's ``score``.
+
+        Every word is predicted from its full window (skip-gram: from each context word,
+        summing the terms; CBOW: from the mean or sum of the context vectors), by
+        hierarchical softmax (``hs=1``, as gensim) or the exact softmax (``softmax=True``).
+        Words outside the vocabulary are left out; nothing is subsampled. Each term is
+        exact (gensim reads log sigmoid from a table and leaves out terms with ``|f| >= 6``,
+        so its scores are slightly higher). Runs on ``workers`` threads without the GIL.
+
+        Parameters
+        ----------
+        sentences : iterable of list of str
+        total_sentences : int
+            Score at most this many sentences (gensim's default, 1e6; a warning says when
+            more were given).
+        chunksize : int
+            Sentences per job handed to a thread.
+        queue_factor : int
+            Jobs that may wait per thread.
+        report_delay : float
+            Seconds between progress reports (``logging`` INFO).
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 log-probabilities, one per sentence, in order.
+
+        Raises
+        ------
+        RuntimeError
+            For a model with neither hierarchical softmax nor the exact softmax.
+
+        Examples
+        --------
+        >>> sentences = [["the", "cat", "sat"], ["the", "dog", "ran"]] * 100
+        >>> model = Word2Vec(sentences, vector_size=16, min_count=1, workers=1, hs=1, negative=0, seed=2)
+        >>> likely, unlikely = model.score([["the", "cat", "sat"], ["sat", "ran", "dog"]])
+        >>> bool(likely > unlikely)
+        True
+        """
+        return inference.score(self, sentences, total_sentences, chunksize, queue_factor, report_delay)
+
+    # ------------------------------------------------------------------ gensim interoperability
+
+    @classmethod
+    def from_gensim(cls, model: Any) -> "Word2Vec":
+        """A copy of a live ``gensim.models.Word2Vec``: parameters, vocabulary with counts,
+        vectors, output layers, lock factors and training state; training continues on it.
+
+        The way to bring a model saved with gensim's pickle into w2v: load it with gensim
+        (``gensim.models.Word2Vec.load(path)``: unpickling runs code, so only for files you
+        trust) and pass the object here; w2v never unpickles. Hierarchical-softmax weights
+        carry over as they are, because w2v builds gensim's Huffman tree.
+
+        Examples
+        --------
+        >>> import gensim  # doctest: +SKIP
+        >>> theirs = gensim.models.Word2Vec([["a", "b"]] * 10, min_count=1)  # doctest: +SKIP
+        >>> ours = Word2Vec.from_gensim(theirs)  # doctest: +SKIP
+        >>> bool((ours.wv["a"] == theirs.wv["a"]).all())  # doctest: +SKIP
+        True
+        """
+        return gensim_compat.word2vec_from_gensim(cls, model)
+
+    def to_gensim(self) -> Any:
+        """A ``gensim.models.Word2Vec`` copied from this model (needs gensim), trainable there.
+
+        Refused for ``softmax=True`` (gensim has no exact softmax); with
+        ``shared_negatives=True`` the copy trains gensim's plain skip-gram.
+
+        Examples
+        --------
+        >>> model = Word2Vec([["a", "b"]] * 10, vector_size=4, min_count=1, workers=1)
+        >>> theirs = model.to_gensim()  # doctest: +SKIP
+        >>> bool((theirs.wv["a"] == model.wv["a"]).all())  # doctest: +SKIP
+        True
+        """
+        return gensim_compat.word2vec_to_gensim(self)
+
+    def reset_from(self, other_model: "Word2Vec") -> None:
+        """Take ``other_model``'s vocabulary (words, counts, corpus size) and start from fresh
+        weights, as gensim's ``reset_from``: to train several models on one vocabulary scan.
+
+        The vocabulary is copied, not shared, so the two models stay independent.
+
+        Examples
+        --------
+        >>> first = Word2Vec([["a", "b", "c"]] * 5, vector_size=4, min_count=1, workers=1)
+        >>> second = Word2Vec(vector_size=8, min_count=1)
+        >>> second.reset_from(first)
+        >>> second.wv.index_to_key == first.wv.index_to_key, second.wv.vectors.shape
+        (True, (3, 8))
+        """
+        with self._exclusive("build_vocab"):
+            gensim_compat.reset_from(self, other_model)
+
+    def estimate_memory(self, vocab_size: int | None = None, report: dict | None = None) -> dict[str, int]:
+        """Bytes this model takes for ``vocab_size`` words (default: its vocabulary), by part.
+
+        The figures are w2v's, not gensim's: ``vocab`` (keys, their index and counts;
+        measured when the model has its vocabulary), ``tables`` (subsampling, noise and
+        Huffman tables of a ``train()`` call), ``vectors``, each output layer with its rows
+        padded to whole 64-byte cache lines (``syn1`` has one row fewer than words), the
+        exact softmax's per-worker scratch, and ``total``.
+
+        Examples
+        --------
+        >>> model = Word2Vec(vector_size=100, hs=0, negative=5)
+        >>> report = model.estimate_memory(vocab_size=1000)
+        >>> report["vectors"], report["syn1neg"]
+        (400000, 448000)
+        """
+        return gensim_compat.estimate_memory(self, vocab_size, report)
 
     # ------------------------------------------------------------------ context vectors
 

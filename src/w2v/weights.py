@@ -86,3 +86,24 @@ def grown_output(layer: str, matrix: np.ndarray, config: TrainingConfig, vocab_s
     kept = min(rows, len(matrix))
     grown[:kept] = matrix[:kept]
     return grown
+
+
+def padded_rows(matrix: np.ndarray) -> np.ndarray:
+    """``matrix`` with its row padding: a C-contiguous (rows, stride) view of the same memory.
+
+    The padding of an output matrix (see :func:`output_matrix`) is zeros that training never
+    touches; seen with it, a block of whole rows is one contiguous buffer, which is what
+    collective operations (an MPI allreduce) want. A C-contiguous matrix is returned as it is.
+
+    Examples
+    --------
+    >>> m = output_matrix(3, 100)
+    >>> padded_rows(m).shape, padded_rows(m).flags.c_contiguous, padded_rows(m)[:, :100].base is not None
+    ((3, 112), True, True)
+    """
+    if matrix.flags.c_contiguous or len(matrix) == 0:
+        return matrix
+    stride = matrix.strides[0] // matrix.itemsize
+    if matrix.strides[1] != matrix.itemsize or stride < matrix.shape[1]:
+        raise ValueError(f"not a row-padded matrix (strides {matrix.strides})")
+    return np.lib.stride_tricks.as_strided(matrix, shape=(matrix.shape[0], stride), strides=(matrix.strides[0], matrix.itemsize))

@@ -177,28 +177,81 @@ def _output_format(args: argparse.Namespace) -> str:
     return detect_format(args.output)
 
 
+def check_writable(path: str) -> None:
+    """Fail now, not after hours of training, if ``path`` cannot be written."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise CommandError(f"cannot write {path}: it is a directory")
+    if not os.path.isdir(directory):
+        raise CommandError(f"cannot write {path}: the directory {directory} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise CommandError(f"cannot write {path}: no permission to create files in {directory}")
+
+
+#: Seconds between progress lines of ``w2v train -verbose`` without a terminal.
+VERBOSE_REPORT_DELAY = 5.0
+
+
+def _train_distributed(args: argparse.Namespace, corpus: str) -> tuple[object, bool]:
+    """Train with ``w2v.distributed``; returns the model and whether this process writes it."""
+    import w2v.distributed
+
+    if args.read_vocab:
+        raise CommandError("-read-vocab cannot be combined with -distributed: the processes count the corpus")
+    model = w2v.distributed.train(
+        corpus, backend=args.distributed, processes=args.processes, sync_words=args.sync_words,
+        checkpoint_dir=args.checkpoint, resume=args.resume or None, report_delay=5.0,
+        progress_bar=args.debug > 0 and _has_tqdm() and sys.stderr.isatty(), **_train_settings(args))
+    return model, w2v.distributed.process_rank(args.distributed) == 0
+
+
 def run_train(args: argparse.Namespace) -> int:
+    from w2v.corpora import LineSentence
     from w2v.model import Word2Vec
 
     corpus = _require_file(args.input)
     fmt = _output_format(args)
+    for path in (args.output, args.save_vocab):
+        if path:
+            check_writable(path)
+    if args.verbose:
+        logging.getLogger("w2v").setLevel(logging.INFO)
+    if args.distributed:
+        model, writes = _train_distributed(args, corpus)
+        if writes:
+            _write_trained(model, args.output, fmt)
+        return 0
     model = Word2Vec(**_train_settings(args))
+    # A compressed corpus is read in Python, as LineSentence does; a plain one in C by every thread.
+    sentences = LineSentence(corpus) if corpus.lower().endswith(_COMPRESSED) else None
     if args.read_vocab:
         model.build_vocab_from_freq(read_vocab_file(args.read_vocab))
+    elif sentences is not None:
+        model.build_vocab(sentences)
     else:
         model.build_vocab(corpus_file=corpus)
     if args.save_vocab:
         write_vocab_file(model.wv, args.save_vocab)
     print(f"w2v train: {len(model.wv)} words, {model.corpus_total_words} words in {corpus}, "
           f"{model.workers} threads", file=sys.stderr)
-    model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=model.epochs,
-                progress_bar=args.debug > 0 and _has_tqdm() and sys.stderr.isatty())
-    if fmt == "native":
-        model.save(args.output)  # the whole model, so that training can go on later
+    bar = (args.debug > 0 or args.verbose) and _has_tqdm() and sys.stderr.isatty()
+    progress = dict(epochs=model.epochs, progress_bar=bar,
+                    report_delay=VERBOSE_REPORT_DELAY if args.verbose else 1.0)
+    if sentences is not None:  # (-read-vocab gives no sentence count: the words' then)
+        model.train(sentences, total_examples=model.corpus_count or None,
+                    total_words=None if model.corpus_count else model.corpus_total_words, **progress)
     else:
-        save_vectors(model.wv, args.output, fmt)
-    print(f"w2v train: wrote {args.output} ({fmt})", file=sys.stderr)
+        model.train(corpus_file=corpus, total_words=model.corpus_total_words, **progress)
+    _write_trained(model, args.output, fmt)
     return 0
+
+
+def _write_trained(model, output: str, fmt: str) -> None:
+    if fmt == "native":
+        model.save(output)  # the whole model, so that training can go on later
+    else:
+        save_vectors(model.wv, output, fmt)
+    print(f"w2v train: wrote {output} ({fmt})", file=sys.stderr)
 
 
 def _has_tqdm() -> bool:
@@ -219,7 +272,7 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
                     "text, .w2v/.model w2v's native model that can be trained further).")
     option = train.add_argument
     option("-train", "--input", "--train", dest="input", required=True, metavar="FILE",
-           help="the training text")
+           help="the training text (.gz, .bz2 and .xz are decompressed)")
     option("-output", "--output", dest="output", required=True, metavar="FILE",
            help="where to write the vectors")
     option("-size", "--size", "--vector-size", dest="size", type=int, default=100,
@@ -247,10 +300,24 @@ def _add_train_parser(commands: argparse._SubParsersAction) -> None:
     option("-read-vocab", "--read-vocab", dest="read_vocab", metavar="FILE",
            help="take the vocabulary and counts from this file instead of counting")
     option("-debug", "--debug", type=int, default=2, help="0 hides the progress bar (default 2)")
+    option("-verbose", "--verbose", action="store_true",
+           help="log the vocabulary, the epochs and, every few seconds, the progress (words/s, %% done, "
+                "alpha); the progress bar instead when tqdm is installed and stderr is a terminal")
     option("--format", choices=FORMATS, help="output format (overrides -binary and the file name)")
     option("--seed", type=seed_int, default=1, help="random seed (default 1)")
     option("--shared-negatives", action="store_true",
            help="skip-gram only: batched training with one set of noise words per window")
+    option("-distributed", "--distributed", choices=("mpi", "ray", "local"),
+           help="train with several processes: 'mpi' under mpiexec (every process runs this "
+                "command), 'ray' on a Ray cluster (with -processes); see docs/distributed.md")
+    option("-processes", "--processes", type=positive_int, help="-distributed ray: the number of processes")
+    option("-sync-words", "--sync-words", dest="sync_words", type=int, default=None,
+           help="-distributed: words each process trains between exchanges of changes "
+                "(default: about 2000 exchanges per process and epoch)")
+    option("-checkpoint", "--checkpoint", metavar="DIR",
+           help="-distributed: keep the latest checkpoint of the job in this directory")
+    option("-resume", "--resume", action="store_true",
+           help="-distributed: continue the job saved in -checkpoint DIR")
     train.set_defaults(handler=run_train)
 
 
@@ -470,9 +537,9 @@ def _add_phrases_command(commands: argparse._SubParsersAction) -> None:
                          metavar="X", help="join pairs scoring above this; higher means fewer "
                                            "phrases (default 100)")
     phrases.add_argument("--delimiter", default="_", help="joins the words of a phrase (default _)")
-    phrases.add_argument("--scoring", choices=["default", "original", "npmi"], default="default",
-                         help="default: word2phrase's score; original: gensim's (vocabulary size "
-                              "for N); npmi: normalised PMI, threshold in [-1, 1]")
+    phrases.add_argument("--scoring", choices=["word2phrase", "default", "original", "npmi"], default="word2phrase",
+                         help="word2phrase: the C tool's score (the default); default or original: "
+                              "gensim's (vocabulary size for N); npmi: normalised PMI, threshold in [-1, 1]")
     phrases.add_argument("--max-vocab-size", type=positive_int, default=40000000, metavar="N",
                          help="prune the rarest words and pairs beyond this many (default 40000000)")
     phrases.add_argument("-debug", "--debug", dest="debug", type=int, default=0, metavar="N",

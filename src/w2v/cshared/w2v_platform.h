@@ -73,6 +73,7 @@ static int64_t w2v_atomic_add(int64_t *target, int64_t value) {
     return (int64_t)InterlockedExchangeAdd64((volatile LONG64 *)target, (LONG64)value);
 }
 static int64_t w2v_atomic_load(const int64_t *target) { return *(const volatile int64_t *)target; }
+static void w2v_pause(void) { Sleep(0); }
 #else
 #include <sys/types.h>
 static FILE *w2v_fopen(const char *path) { return fopen(path, "rb"); }
@@ -81,6 +82,12 @@ static int64_t w2v_atomic_add(int64_t *target, int64_t value) {
     return __atomic_fetch_add(target, value, __ATOMIC_RELAXED);
 }
 static int64_t w2v_atomic_load(const int64_t *target) { return __atomic_load_n(target, __ATOMIC_RELAXED); }
+#include <time.h>
+/* Yield the core for a moment (a thread waiting for another thread's progress). */
+static void w2v_pause(void) {
+    struct timespec moment = {0, 50000};  /* 50 microseconds */
+    nanosleep(&moment, NULL);
+}
 #endif
 
 #endif

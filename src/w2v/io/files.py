@@ -188,7 +188,10 @@ def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     name = os.path.basename(path)
-    descriptor, temporary = _create_temporary(directory, name)
+    try:
+        descriptor, temporary = _create_temporary(directory, name)
+    except OSError as error:  # name the file the caller asked for, never the temporary one
+        raise type(error)(error.errno, error.strerror, path) from None
     replaced = False
     try:
         remove_stale_temporaries(directory, name)
@@ -202,15 +205,22 @@ def atomic_write(path: PathLike, compress: bool = True) -> Iterator[IO[bytes]]:
             raw.flush()
             os.fsync(raw.fileno())
             if fcntl is not None:  # rename while still locked, so that no cleaner can take it
-                os.replace(temporary, path)
+                _replace(temporary, path)
                 replaced = True
         if not replaced:  # Windows cannot rename a file that is open
-            os.replace(temporary, path)
+            _replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
     _sync_directory(directory)
+
+
+def _replace(temporary: str, path: str) -> None:
+    try:
+        os.replace(temporary, path)
+    except OSError as error:  # name the file the caller asked for, never the temporary one
+        raise type(error)(error.errno, error.strerror, path) from None
 
 
 def _create_temporary(directory: str, name: str) -> tuple[int, str]:

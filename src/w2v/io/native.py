@@ -7,7 +7,8 @@ Layout of a file (a plain zip archive, every member stored uncompressed)::
     wv/keys.txt            the keys, UTF-8, one per line (a key may not contain a newline)
     wv/vectors.npy         the vectors (NumPy .npy)
     wv/attrs/<name>.npy    per-key attributes, e.g. count
-    model/<name>.npy       a Word2Vec's output layers (syn1neg, syn1)
+    model/<name>.npy       a Word2Vec's output layers (syn1neg, syn1), and its input vectors'
+                           lock factors (vectors_lockf) unless they are the default [1.0]
 
 The data of each ``.npy`` member starts at a multiple of 64 bytes in the file (the zip
 "extra" field of its header is padded to get there), so ``load(path, mmap="r")`` maps each
@@ -254,11 +255,14 @@ def save_word2vec(model: "Word2Vec", path: PathLike) -> None:
         if array is not None:
             arrays[f"model/{name}.npy"] = array
             outputs.append(name)
+    lockf = np.asarray(model.wv.vectors_lockf, dtype=np.float32)
+    if not (lockf.shape == (1,) and lockf[0] == 1.0):
+        arrays["model/vectors_lockf.npy"] = lockf
     state = {name: _json_value(name, getattr(model, name)) for name in type(model)._saved_state}
     state["epoch_stats"] = [asdict(stats) for stats in model.epoch_stats]
     manifest = {"kind": "Word2Vec", "wv": section,
                 "model": {"class": type(model).__name__, "params": model_parameters(model), "state": state,
-                          "output_arrays": outputs}}
+                          "output_arrays": outputs, "vectors_lockf": "model/vectors_lockf.npy" in arrays}}
     write_archive(path, manifest, texts, arrays)
 
 
@@ -296,6 +300,14 @@ def _restore_state(archive: Archive, model: "Word2Vec", state: dict) -> None:
         setattr(model, name, value)
 
 
+def _lock_factors(archive: Archive, count: int) -> np.ndarray:
+    """The saved lock factors: one for every key, or one for all."""
+    factors = np.array(archive.array("model/vectors_lockf.npy"), dtype=np.float32)
+    if factors.shape not in ((1,), (count,)):
+        raise FormatError(f"{archive.path}: vectors_lockf has shape {factors.shape}, expected (1,) or ({count},)")
+    return factors
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -324,5 +336,7 @@ def load_word2vec(cls: type, path: PathLike, mmap: str | None = None, verify: bo
         for name in cls._output_arrays:
             saved_array = name in outputs
             setattr(model, name, archive.array(f"model/{name}.npy", _output_matrix_like) if saved_array else None)
+        if archive.manifest["model"].get("vectors_lockf"):
+            model.wv.vectors_lockf = _lock_factors(archive, len(model.wv))
         _restore_state(archive, model, dict(state))
     return model

@@ -4,7 +4,8 @@ Both start with a header line ``"<count> <dimension>\\n"``. Then, per key:
 
 * text: ``key v1 v2 ... vd\\n``. We write each number as the shortest decimal that reads
   back to the same float32 (what gensim writes, so a w2v text file is byte-identical to
-  gensim's for the same vectors, and loses nothing). The C tool writes ``%lf`` (six
+  gensim's for the same vectors, and loses nothing), formatted in C
+  (``w2v.io._textformat``) with NumPy's own ``str`` bytes. The C tool writes ``%lf`` (six
   decimals, then a space before the newline); every reader accepts both.
 * binary: ``key `` then the d float32 values, little-endian, then ``\\n`` (the C tool's
   layout; gensim omits the newline, and readers skip a newline before a key).
@@ -26,18 +27,19 @@ Invalid UTF-8 in a key raises unless ``unicode_errors`` is ``"replace"``, ``"ign
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Union
+from typing import IO, TYPE_CHECKING, Union
 
 import numpy as np
 
-from w2v.io import FormatError, word2vec_reader as reader
-from w2v.io.files import atomic_write, decompression_errors, encode_keys, open_binary
-from w2v.io.word2vec_reader import MAX_LINE_BYTES
+from w2v.io import FormatError, _textformat, word2vec_reader as reader
+from w2v.io.files import _OPENERS, atomic_write, decompression_errors, encode_keys, open_binary
+from w2v.io.word2vec_reader import CHUNK_BYTES, MAX_LINE_BYTES
 
 if TYPE_CHECKING:
     from w2v.vectors.keyedvectors import KeyedVectors
@@ -75,12 +77,11 @@ def _checked_keys(kv: "KeyedVectors", order: np.ndarray, prefix: str) -> list[st
 
 
 def _text_lines(keys: list[str], vectors: np.ndarray, order: np.ndarray) -> Iterator[bytes]:
+    # Each number as str(numpy.float32(x)), the shortest decimal that reads back exactly
+    # (gensim's output), computed in C.
     for start in range(0, len(keys), WRITE_LINES):
-        rows = order[start:start + WRITE_LINES]
-        # str() of a NumPy float32 is the shortest decimal that reads back exactly (gensim's output).
-        yield "".join(f"{key} {' '.join(map(str, vector))}\n"
-                      for key, vector in zip(keys[start:start + WRITE_LINES], vectors[rows])).encode(
-                          "utf-8", "surrogateescape")
+        encoded = [key.encode("utf-8", "surrogateescape") for key in keys[start:start + WRITE_LINES]]
+        yield _textformat.text_lines(encoded, vectors, order[start:start + WRITE_LINES])
 
 
 def _binary_records(keys: list[str], vectors: np.ndarray, order: np.ndarray) -> Iterator[bytes]:
@@ -91,10 +92,32 @@ def _binary_records(keys: list[str], vectors: np.ndarray, order: np.ndarray) -> 
                        for key, vector in zip(keys[start:start + WRITE_LINES], little[rows]))
 
 
+@contextlib.contextmanager
+def _atomic_append(path: PathLike) -> Iterator[IO[bytes]]:
+    """Write ``path`` atomically after what it already holds (gensim's ``append=True``).
+
+    The old bytes are copied into the new file first, so a crash leaves the old file whole;
+    a compressed file gets a new compressed member after its old ones, which every gzip,
+    bzip2 and xz reader reads as one stream.
+    """
+    path = os.fspath(path)
+    with atomic_write(path, compress=False) as raw:
+        if os.path.exists(path):
+            with open(path, "rb") as old:
+                while chunk := old.read(CHUNK_BYTES):
+                    raw.write(chunk)
+        opener = _OPENERS.get(os.path.splitext(path)[1].lower())
+        if opener is None:
+            yield raw
+        else:
+            with opener(raw, "wb") as compressed:
+                yield compressed
+
+
 def save_word2vec_format(kv: "KeyedVectors", fname: PathLike, fvocab: PathLike | None = None,
                          binary: bool = False, total_vec: int | None = None, write_header: bool = True,
-                         prefix: str = "", sort_attr: str = "count") -> None:
-    """Write ``kv`` in the C tool's format, atomically.
+                         prefix: str = "", append: bool = False, sort_attr: str = "count") -> None:
+    """Write ``kv`` in the C tool's format, atomically (gensim's parameters and meanings).
 
     Parameters
     ----------
@@ -110,7 +133,11 @@ def save_word2vec_format(kv: "KeyedVectors", fname: PathLike, fvocab: PathLike |
     write_header : bool
         Write the ``count dimension`` header line.
     prefix : str
-        Prepended to every key.
+        Prepended to every key (of the vocabulary file too).
+    append : bool
+        Add to the end of existing files (``fname`` and ``fvocab``) instead of replacing
+        them, e.g. a second set of vectors with ``write_header=False`` and another
+        ``prefix``; still atomic.
     sort_attr : str
         Keys are written by descending value of this attribute when ``kv`` has it (as
         gensim does), otherwise in row order.
@@ -127,15 +154,22 @@ def save_word2vec_format(kv: "KeyedVectors", fname: PathLike, fvocab: PathLike |
     2 2
     b 0.1 2.0
     a 0.5 -1.0
+    >>> kv.save_word2vec_format(path, write_header=False, prefix="x_", append=True)
+    >>> print(open(path).read(), end="")
+    2 2
+    b 0.1 2.0
+    a 0.5 -1.0
+    x_b 0.1 2.0
+    x_a 0.5 -1.0
     """
     order = _write_order(kv, sort_attr)
     keys = _checked_keys(kv, order, prefix)
     if fvocab is not None:
         if sort_attr not in kv.expandos:
             raise ValueError(f"cannot write a vocabulary file: the vectors have no {sort_attr!r} attribute")
-        write_counts(fvocab, keys, kv.expandos[sort_attr][order].tolist())
+        write_counts(fvocab, keys, kv.expandos[sort_attr][order].tolist(), append=append)
     vectors = kv.vectors[:len(kv)]
-    with atomic_write(fname) as out:
+    with (_atomic_append if append else atomic_write)(fname) as out:
         if write_header:
             out.write(f"{len(kv) if total_vec is None else total_vec} {kv.vector_size}\n".encode("ascii"))
         for chunk in (_binary_records if binary else _text_lines)(keys, vectors, order):
@@ -144,8 +178,9 @@ def save_word2vec_format(kv: "KeyedVectors", fname: PathLike, fvocab: PathLike |
 
 # ---------------------------------------------------------------------- reading
 
-def write_counts(fvocab: PathLike, keys: list[str], counts: list[int]) -> None:
-    """Write a vocabulary file as the C tool does: ``key count`` per line, atomically.
+def write_counts(fvocab: PathLike, keys: list[str], counts: list[int], append: bool = False) -> None:
+    """Write a vocabulary file as the C tool does: ``key count`` per line, atomically
+    (after the lines the file holds already with ``append``).
 
     Examples
     --------
@@ -157,7 +192,7 @@ def write_counts(fvocab: PathLike, keys: list[str], counts: list[int]) -> None:
     """
     encode_keys(keys)  # each key must read back as itself
     data = encode_keys([f"{key} {count}\n" for key, count in zip(keys, counts)], separator="")
-    with atomic_write(fvocab) as out:
+    with (_atomic_append if append else atomic_write)(fvocab) as out:
         out.write(data)
 
 
@@ -265,3 +300,46 @@ def load_word2vec_format(fname: PathLike, fvocab: PathLike | None = None, binary
     _set_counts(kv, records, counts)
     logger.info("loaded %s vectors of dimension %i from %s", len(kv), kv.vector_size, name)
     return kv
+
+
+def intersect_word2vec_format(kv: "KeyedVectors", fname: PathLike, lockf: float = 0.0, binary: bool = False,
+                              encoding: str = "utf8", unicode_errors: str = "strict") -> int:
+    """Copy into ``kv`` the vectors of its keys that a C-format file holds, and lock them.
+
+    gensim's ``intersect_word2vec_format``: no key is added; each key of ``kv`` found in the
+    file takes the file's vector and the lock factor ``lockf`` in ``kv.vectors_lockf``
+    (0.0 freezes the vector during later training, 1.0 lets it train on). A single shared
+    lock factor becomes one per key first (gensim needs the caller to do that). The file is
+    read with ``load_word2vec_format`` (the whole of it, in memory); its dimension must be
+    ``kv``'s.
+
+    Returns
+    -------
+    int
+        How many keys took a vector from the file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from w2v import KeyedVectors
+    >>> path = os.path.join(tempfile.mkdtemp(), "pretrained.txt")
+    >>> _ = open(path, "w").write("2 2\\nb 0.5 0.5\\nzzz 1.0 1.0\\n")
+    >>> kv = KeyedVectors(2)
+    >>> kv.add_vectors(["a", "b"], np.zeros((2, 2)))
+    >>> intersect_word2vec_format(kv, path, lockf=0.5), kv.vectors_lockf.tolist()
+    (1, [1.0, 0.5])
+    """
+    pretrained = load_word2vec_format(fname, binary=binary, encoding=encoding, unicode_errors=unicode_errors)
+    if pretrained.vector_size != kv.vector_size:
+        raise ValueError(f"{os.fspath(fname)} holds vectors of dimension {pretrained.vector_size}, these have "
+                         f"{kv.vector_size}")
+    shared = [key for key in pretrained.index_to_key if key in kv.key_to_index]
+    rows = np.array([kv.key_to_index[key] for key in shared], dtype=np.int64)
+    if len(kv.vectors_lockf) != len(kv):
+        kv.vectors_lockf = np.full(len(kv), kv.vectors_lockf[0], dtype=np.float32)
+    if len(rows):
+        kv.vectors[rows] = pretrained.vectors[[pretrained.key_to_index[key] for key in shared]]
+        kv.vectors_lockf[rows] = lockf
+    kv.norms = None
+    logger.info("merged %i vectors into a %s matrix from %s", len(rows), kv.vectors.shape, os.fspath(fname))
+    return len(rows)

@@ -6,13 +6,13 @@ before, to get trigrams and longer phrases, as with the C tool ``word2phrase``.
 
 Scoring
 -------
-``scoring="default"`` is the C tool's word2phrase formula,
-``(count(a b) - min_count) / (count(a) * count(b)) * N`` with ``N`` the number of training
-words. gensim's ``original_scorer`` uses the vocabulary size ``len(vocab)`` (unigrams plus
-phrase candidates) where the C tool uses ``N``, so the same threshold finds different phrases
-in the two libraries. Pass ``scoring="original"`` (or ``original_scorer``) to reproduce gensim,
-``scoring="npmi"`` for normalised pointwise mutual information (as gensim), or any function
-with the parameters of :func:`original_scorer`.
+``scoring="default"`` is gensim's ``original_scorer``,
+``(count(a b) - min_count) / (count(a) * count(b)) * len(vocab)`` with ``len(vocab)`` the
+number of unigrams plus phrase candidates, so a gensim user's thresholds find the same
+phrases. ``scoring="word2phrase"`` is the C tool's formula, with ``N``, the number of
+training words, in place of ``len(vocab)`` (the default of the ``w2v phrases`` command);
+``scoring="npmi"`` is normalised pointwise mutual information (as gensim); any function with
+the parameters of :func:`original_scorer` works too.
 
 Files are JSON (never pickle), written atomically; a ``.gz``/``.bz2``/``.xz`` suffix compresses.
 """

@@ -176,6 +176,7 @@ class _PhraseModel:
     def _write(self, path: PathLike, document: dict[str, Any]) -> None:
         write_document(path, type(self).__name__, document)
 
+
 class Phrases(_PhraseModel):
     """Detect phrases from unigram and bigram counts (gensim 4's ``Phrases``).
 
@@ -197,7 +198,7 @@ class Phrases(_PhraseModel):
         Joins the tokens of a phrase.
     progress_per : int
         Log progress every this many sentences.
-    scoring : {"default", "original", "npmi"} or callable
+    scoring : {"default", "word2phrase", "npmi"} or callable
         See the module docstring; a callable takes the keyword arguments named in
         ``SCORER_PARAMETERS`` and is called once per candidate (slower than the built-ins).
     connector_words : set of str
@@ -217,7 +218,7 @@ class Phrases(_PhraseModel):
     --------
     >>> sentences = [["i", "love", "new", "york"], ["new", "york", "is", "big"]] * 20
     >>> sentences += [["a", "new", "day"], ["york", "minster"]]
-    >>> phrases = Phrases(sentences, min_count=1, threshold=1.0)
+    >>> phrases = Phrases(sentences, min_count=1, threshold=1.0, scoring="word2phrase")
     >>> phrases[["flights", "to", "new", "york"]]
     ['flights', 'to', 'new_york']
     >>> {phrase for phrase in phrases.export_phrases()} >= {"new_york"}
@@ -328,7 +329,7 @@ class Phrases(_PhraseModel):
 
         Examples
         --------
-        >>> phrases = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0)
+        >>> phrases = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0, scoring="word2phrase")
         >>> phrases.score_candidate("new", "york", [])  # (8 - 1) / (8 * 8) * 16 words
         ('new_york', 1.75)
         """
@@ -341,7 +342,7 @@ class Phrases(_PhraseModel):
 
         Examples
         --------
-        >>> Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0).export_phrases()
+        >>> Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0, scoring="word2phrase").export_phrases()
         {'new_york': 1.75}
         """
         return {self.delimiter.join(tokens): score for tokens, score in self._configured().export()}
@@ -351,7 +352,7 @@ class Phrases(_PhraseModel):
 
         Examples
         --------
-        >>> frozen = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0).freeze()
+        >>> frozen = Phrases([["new", "york"]] * 8, min_count=1, threshold=1.0, scoring="word2phrase").freeze()
         >>> frozen.phrasegrams
         {'new_york': 1.75}
         """
@@ -422,7 +423,7 @@ class FrozenPhrases(_PhraseModel):
 
     Examples
     --------
-    >>> phrases = Phrases([["new", "york", "city"]] * 10, min_count=1, threshold=1.0)
+    >>> phrases = Phrases([["new", "york", "city"]] * 10, min_count=1, threshold=1.0, scoring="word2phrase")
     >>> frozen = FrozenPhrases(phrases)
     >>> frozen[["new", "york", "city"]], len(frozen.phrasegrams)
     (['new_york', 'city'], 2)

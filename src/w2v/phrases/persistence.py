@@ -19,7 +19,10 @@ from w2v.io.files import PathLike, atomic_write, decompression_errors, is_compre
 from w2v.phrases.scoring import SCORERS, Scorer, scoring_function
 
 FORMAT = "w2v-phrases"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Version 1 files (w2v 0.1) named the word2phrase score "default"; version 2 calls it
+#: "word2phrase" and "default" is gensim's score, as in gensim.
+_RENAMED_IN_VERSION_2 = {"default": "word2phrase"}
 #: A compressed phrases file may inflate to at most this many times its size (JSON of counts
 #: compresses about 5 times; a bomb, 1000 times).
 MAX_INFLATION = 200
@@ -57,9 +60,14 @@ def read_document(path: PathLike, expected: str) -> dict[str, Any]:
     document = _parse_json(path)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise FormatError(f"{path}: not a w2v phrases file")
-    if document.get("version") != FORMAT_VERSION:
-        raise FormatError(f"{path}: phrases file version {str(document.get('version'))[:40]!r} is not supported "
-                          f"(this w2v reads version {FORMAT_VERSION})")
+    version = document.get("version")
+    if type(version) is not int or version not in (1, FORMAT_VERSION):
+        raise FormatError(f"{path}: phrases file version {str(version)[:40]!r} is not supported "
+                          f"(this w2v reads versions 1 to {FORMAT_VERSION})")
+    if version == 1 and isinstance(document.get("params"), dict):
+        scoring = document["params"].get("scoring")
+        if isinstance(scoring, str):
+            document["params"]["scoring"] = _RENAMED_IN_VERSION_2.get(scoring, scoring)
     if document.get("class") != expected:
         found = str(document.get("class"))[:40]
         raise FormatError(f"{path} holds a {found}; load it with {found}.load")

@@ -28,7 +28,7 @@ def word2phrase_scorer(worda_count: int, wordb_count: int, bigram_count: int, le
     """The C tool's score: ``(bigram_count - min_count) / (worda_count * wordb_count) * N``.
 
     ``N`` is ``corpus_word_count``, the number of training words; ``len_vocab`` is unused.
-    This is ``scoring="default"``.
+    This is ``scoring="word2phrase"``, the default of the ``w2v phrases`` command.
 
     Examples
     --------
@@ -47,7 +47,7 @@ def original_scorer(worda_count: int, wordb_count: int, bigram_count: int, len_v
     """gensim's default score: as :func:`word2phrase_scorer` with ``len_vocab`` in place of ``N``.
 
     ``len_vocab`` is the number of unigrams and phrase candidates counted. This is
-    ``scoring="original"``: use it to find the phrases gensim finds.
+    ``scoring="default"`` (also ``"original"``), so gensim's thresholds find gensim's phrases.
 
     Examples
     --------
@@ -88,7 +88,8 @@ def npmi_scorer(worda_count: int, wordb_count: int, bigram_count: int, len_vocab
         return NEGATIVE_INFINITY
 
 
-SCORERS = {"default": word2phrase_scorer, "original": original_scorer, "npmi": npmi_scorer}
+SCORERS = {"default": original_scorer, "word2phrase": word2phrase_scorer, "npmi": npmi_scorer,
+           "original": original_scorer}
 # Built-in scorers run in C; any other callable is called from Cython once per candidate.
 SCORER_KINDS = {word2phrase_scorer: _phrases.SCORER_WORD2PHRASE, original_scorer: _phrases.SCORER_ORIGINAL,
           npmi_scorer: _phrases.SCORER_NPMI}
@@ -100,7 +101,7 @@ def scoring_function(scoring: str | Scorer) -> Scorer:
             raise ValueError(f"unknown scoring {scoring!r}; use one of {sorted(SCORERS)} or a function")
         return SCORERS[scoring]
     if not callable(scoring):
-        raise TypeError(f"scoring must be 'default', 'original', 'npmi' or a function, got "
+        raise TypeError(f"scoring must be 'default', 'word2phrase', 'npmi' or a function, got "
                         f"{type(scoring).__name__}")
     try:
         parameters = inspect.signature(scoring).parameters

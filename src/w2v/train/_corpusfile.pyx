@@ -34,10 +34,12 @@ cdef extern from "w2v_platform.h" nogil:
     int w2v_fseek(FILE *file, int64_t offset)
     int64_t w2v_atomic_add(int64_t *target, int64_t value)
     int64_t w2v_atomic_load(const int64_t *target)
+    void w2v_pause()
 
 cdef enum:
     MAX_SENTENCE_LENGTH = 10000
     READ_BUFFER_SIZE = 1 << 20
+    MIN_READ_SIZE = 1 << 12
 
 # What read_token found.
 cdef enum:
@@ -50,6 +52,8 @@ cdef enum:
 cdef enum:
     SHARED_WORDS = 0   # raw words read so far this epoch, by all threads
     SHARED_STOP = 1    # set to 1 to ask every thread to stop
+    SHARED_OFFSET = 2  # optional (distributed jobs): the job's words = offset + multiplier * words
+    SHARED_LIMIT = 3   # optional (distributed jobs): wait while the words read exceed this
 
 
 cdef inline bint is_space(unsigned char c) noexcept nogil:
@@ -111,10 +115,18 @@ cdef void close_reader(TokenReader *reader) noexcept nogil:
 
 
 cdef inline int fill_buffer(TokenReader *reader) noexcept nogil:
-    """Read the next block; 1 at end of file (or on a read error), else 0."""
+    """Read the next block; 1 at end of file (or on a read error), else 0.
+
+    A block is READ_BUFFER_SIZE bytes, but no more than the range still needs (plus a little
+    for the token that crosses its end): the many small ranges of a distributed job's
+    chunks would otherwise each read a whole megabyte they do not use.
+    """
+    cdef int64_t wanted = READ_BUFFER_SIZE
     if reader.at_eof:
         return 1
-    reader.buffer_length = fread(reader.buffer, 1, READ_BUFFER_SIZE, reader.file)
+    if reader.end >= 0:
+        wanted = min(READ_BUFFER_SIZE, max(MIN_READ_SIZE, reader.end - reader.position + MIN_READ_SIZE))
+    reader.buffer_length = fread(reader.buffer, 1, wanted, reader.file)
     reader.buffer_position = 0
     if reader.buffer_length == 0:
         reader.at_eof = True
@@ -291,8 +303,11 @@ def encoded_path(path):
 # Counting (build_vocab) and training (one byte range per thread)
 # ---------------------------------------------------------------------------------------------
 
-def scan_corpus_file(path, max_vocab_size=None, trim_rule=None):
+def scan_corpus_file(path, max_vocab_size=None, trim_rule=None, int64_t start=0, int64_t end=-1):
     """Count the words of a text file in one pass, in C.
+
+    ``start`` and ``end`` (-1: the end of the file) restrict the count to the tokens whose
+    first byte lies in [start, end), the rule training uses to cut a file into ranges.
 
     Returns
     -------
@@ -322,7 +337,7 @@ def scan_corpus_file(path, max_vocab_size=None, trim_rule=None):
     table.has_trim_rule = trim_rule is not None
     memset(&reader, 0, sizeof(TokenReader))
     with nogil:
-        if open_reader(&reader, c_path, 0, -1) != 0:
+        if open_reader(&reader, c_path, start, end) != 0:
             failed = True
         while not failed:
             kind = read_token(&reader)
@@ -379,7 +394,7 @@ def sentence_alphas(LearningRateSchedule schedule not None, int epoch, int64_t w
 
 def train_file_range(Worker worker not None, WordTable table not None, path, int64_t start, int64_t end,
                      LearningRateSchedule schedule not None, int epoch, int64_t total_words,
-                     int64_t[::1] shared):
+                     int64_t[::1] shared, int64_t progress_multiplier=1):
     """Train on the tokens whose first byte lies in [start, end) of `path`, without the GIL.
 
     Parameters
@@ -393,9 +408,14 @@ def train_file_range(Worker worker not None, WordTable table not None, path, int
     schedule, epoch, total_words
         The learning rate: the schedule's rate at (epoch, words read / ``total_words``),
         the words read counted by the shared counter.
-    shared : numpy.ndarray
-        int64[2] shared by the epoch's threads: words read so far (added atomically), and a
-        stop flag.
+    progress_multiplier
+        For distributed training, where ``total_words`` counts every process's words and
+        ``shared`` has a third entry, an offset that another thread may move at any time:
+        the job's words read are ``offset + progress_multiplier * counter`` (the job's words at
+        the last exchange, plus this process's since then once for each process). A fourth
+        entry is a limit: after each sentence, a thread waits while the counter exceeds it
+        (so a process never runs more than a bounded number of words ahead of the exchange of
+        changes with the other processes).
 
     Returns
     -------
@@ -413,12 +433,20 @@ def train_file_range(Worker worker not None, WordTable table not None, path, int
     cdef int64_t n_words = 0, sentence_raw = 0, raw_words = 0, sentences = 0, entry, before
     cdef int64_t *shared_words = &shared[SHARED_WORDS]
     cdef int64_t *stop = &shared[SHARED_STOP]
+    cdef int64_t *offset = NULL
+    cdef int64_t *limit = NULL
     cdef bint failed = False
     cdef int64_t largest_row
     if total_words < 1:
         raise ValueError("total_words must be >= 1")
+    if progress_multiplier < 1:
+        raise ValueError("progress_multiplier must be >= 1")
     if shared.shape[0] < 2:
         raise ValueError("shared must hold the word counter and the stop flag")
+    if shared.shape[0] > SHARED_OFFSET:
+        offset = &shared[SHARED_OFFSET]
+    if shared.shape[0] > SHARED_LIMIT:
+        limit = &shared[SHARED_LIMIT]
     largest_row = table.largest_value()
     if largest_row >= config.vocab_size:
         raise ValueError(f"the word table maps a word to row {largest_row}, but the model has "
@@ -441,13 +469,20 @@ def train_file_range(Worker worker not None, WordTable table not None, path, int
                     n_words += 1
             if sentence_raw and (kind != TOKEN or sentence_raw == MAX_SENTENCE_LENGTH):
                 before = w2v_atomic_add(shared_words, sentence_raw)
+                before = progress_multiplier * before
+                if offset != NULL:
+                    before = max(before + w2v_atomic_load(offset), 0)
                 train_sentence(config, state, words, n_words,
                                sentence_alpha(rates, epoch, before, total_words),
-                               sentence_alpha(rates, epoch, before + sentence_raw, total_words))
+                               sentence_alpha(rates, epoch, before + progress_multiplier * sentence_raw,
+                                              total_words))
                 raw_words += sentence_raw
                 sentences += 1
                 sentence_raw = 0
                 n_words = 0
+                while limit != NULL and w2v_atomic_load(shared_words) > w2v_atomic_load(limit) \
+                        and not w2v_atomic_load(stop):
+                    w2v_pause()
                 if w2v_atomic_load(stop):
                     break
             if kind == END or kind == FAILED:

@@ -41,6 +41,10 @@ logger = logging.getLogger(__name__)
 #: are of order 1, and no useful model has one near this.
 DIVERGED_WEIGHT = 1e4
 
+#: What a corpus smaller than announced does to the learning rate.
+_SCHEDULE_CUT = ("; the corpus is smaller than expected, so each epoch skipped part of the learning rate's "
+                 "decay and training ends above min_alpha")
+
 #: Above this many words, the exact softmax warns that training is slow (its cost grows with V).
 SOFTMAX_SLOW_VOCABULARY = 10000
 
@@ -65,13 +69,22 @@ class TrainingCall:
     callbacks: Sequence[Callback]
     report_delay: float = 1.0
     progress_bar: bool = False
+    #: The epoch to start from (a resumed run starts where its checkpoint was taken).
+    first_epoch: int = 0
+    #: Which of the call's random streams this process's workers take: (first, total).
+    #: One process takes them all; process r of a distributed job takes its own slice.
+    streams: tuple[int, int] | None = None
 
 
-def make_workers(binding: _core.TrainingModel, n_workers: int, seed: int, call: int) -> list[_core.Worker]:
+def make_workers(binding: _core.TrainingModel, n_workers: int, seed: int, call: int,
+                 streams: tuple[int, int] | None = None) -> list[_core.Worker]:
     """One ``Worker`` per thread, each with its own random stream derived from ``seed``.
 
-    The streams depend only on (seed, call number, thread number), never on Python's hash
-    randomisation, so ``workers=1`` runs are reproducible across processes.
+    The streams depend only on (seed, call number, stream number), never on Python's hash
+    randomisation, so ``workers=1`` runs are reproducible across processes. ``streams``
+    (first, total) takes ``n_workers`` streams from ``total`` starting at ``first``: the
+    processes of a distributed job draw disjoint streams, and one process alone draws the
+    streams a single-process run would.
 
     Examples
     --------
@@ -81,8 +94,9 @@ def make_workers(binding: _core.TrainingModel, n_workers: int, seed: int, call: 
     ...     [worker.rng_state for worker in make_workers(model.training_model(), 2, seed=1, call=0)]
     True
     """
-    states = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, call]).generate_state(n_workers, dtype=np.uint64)
-    return [_core.Worker(binding, int(state)) for state in states]
+    first, total = (0, n_workers) if streams is None else streams
+    states = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, call]).generate_state(total, dtype=np.uint64)
+    return [_core.Worker(binding, int(state)) for state in states[first:first + n_workers]]
 
 
 def run_training(model: Word2Vec, feeder: Feeder, call: TrainingCall) -> tuple[int, int]:
@@ -100,26 +114,35 @@ def run_training(model: Word2Vec, feeder: Feeder, call: TrainingCall) -> tuple[i
     """
     if model.config.objective is Objective.SOFTMAX:
         _warn_if_softmax_is_slow(len(model.wv), model.vector_size)
-    workers = make_workers(model.training_model(call.compute_loss), model.workers, model.seed, model.train_count)
+    workers = make_workers(model.training_model(call.compute_loss), model.workers, model.seed, model.train_count,
+                           call.streams)
     model.train_count += 1
     logger.info("training on %i words with %i workers: vector_size=%i sg=%i objective=%s window=%i "
                 "sample=%g epochs=%i alpha=%g", len(model.wv), model.workers, model.vector_size, model.sg,
                 model.config.objective.value, model.window, model.sample, call.epochs, call.schedule.start_alpha)
     reporter = ProgressReporter(call.epochs, call.report_delay, call.progress_bar)
     effective_total = raw_total = 0
+    seconds = 0.0
     try:
         with threadpool_limits(limits=1):  # the worker threads are the parallelism
             for callback in call.callbacks:
                 callback.on_train_begin(model)
-            for epoch in range(call.epochs):
+            for epoch in range(call.first_epoch, call.epochs):
                 model.epoch = epoch
                 for callback in call.callbacks:
                     callback.on_epoch_begin(model)
                 stats = feeder.train_epoch(workers, call.schedule, epoch, reporter)
                 reporter.end_epoch(stats)
+                if epoch == 0 and stats.sentences == 0:
+                    logger.warning("train() called with an empty corpus: it holds no sentences, so nothing was "
+                                   "trained (if not intended, pass a corpus that can be read again, such as a "
+                                   "list or w2v.LineSentence, not an iterator that is used up)")
+                    break
                 _finish_epoch(model, stats, feeder.target, call.compute_loss)
+                model.min_alpha_yet_reached = call.schedule.alpha(epoch, 1.0)
                 effective_total += stats.effective_words
                 raw_total += stats.raw_words
+                seconds += stats.seconds
                 for callback in call.callbacks:
                     callback.on_epoch_end(model)
             for callback in call.callbacks:
@@ -127,6 +150,9 @@ def run_training(model: Word2Vec, feeder: Feeder, call: TrainingCall) -> tuple[i
     finally:
         reporter.close()
         model.wv.norms = None  # the vectors changed
+    if raw_total:  # gensim's closing line
+        logger.info("training on %i raw words (%i effective words) took %.1fs, %.0f effective words/s",
+                    raw_total, effective_total, seconds, effective_total / seconds if seconds > 0 else 0.0)
     return effective_total, raw_total
 
 
@@ -134,8 +160,8 @@ def _finish_epoch(model: Word2Vec, stats: EpochStats, target: EpochTarget, compu
     """Check the epoch (it read something, the weights are sane) and record it on the model."""
     if stats.sentences == 0:
         raise ValueError(
-            f"epoch {stats.epoch + 1} read no sentences: the corpus is empty or was an "
-            "iterator already used up; pass a restartable corpus")
+            f"epoch {stats.epoch + 1} read no sentences, after the first epoch read some: the corpus "
+            "was an iterator already used up; pass a restartable corpus")
     check_not_diverged(model, stats.epoch)
     model.epoch_stats.append(stats)
     model.running_training_loss = stats.loss if compute_loss else 0.0
@@ -143,11 +169,13 @@ def _finish_epoch(model: Word2Vec, stats: EpochStats, target: EpochTarget, compu
                 stats.epoch + 1, stats.raw_words, stats.effective_words, stats.seconds,
                 stats.words_per_second, f", loss {stats.loss:.6g}" if compute_loss else "")
     if target.total_examples and stats.sentences != target.total_examples:
-        logger.warning("EPOCH %i: read %i sentences, but total_examples=%i was given",
-                       stats.epoch + 1, stats.sentences, target.total_examples)
+        logger.warning("EPOCH %i: supplied example count (%i) did not equal expected count (%i): total_examples "
+                       "does not match the corpus%s", stats.epoch + 1, stats.sentences, target.total_examples,
+                       _SCHEDULE_CUT if stats.sentences < target.total_examples else "")
     elif not target.total_examples and stats.raw_words != target.total_words:
-        logger.warning("EPOCH %i: read %i raw words, but total_words=%i was given",
-                       stats.epoch + 1, stats.raw_words, target.total_words)
+        logger.warning("EPOCH %i: supplied raw word count (%i) did not equal expected count (%i): total_words "
+                       "does not match the corpus%s", stats.epoch + 1, stats.raw_words, target.total_words,
+                       _SCHEDULE_CUT if stats.raw_words < target.total_words else "")
 
 
 def check_not_diverged(model: Word2Vec, epoch: int) -> None:

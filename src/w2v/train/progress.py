@@ -54,8 +54,9 @@ class EpochStats:
 class ProgressReporter:
     """Reports progress at most every ``report_delay`` seconds: % done, words/s, alpha, ETA.
 
-    Progress goes to the ``w2v.train.progress`` logger, and to a tqdm progress bar over all epochs
-    when ``progress_bar`` is true and tqdm is installed (``pip install "w2v[progress]"``).
+    Progress goes to the ``w2v.train.progress`` logger at INFO (one line per report, as
+    gensim's log), or to a tqdm progress bar over all epochs when ``progress_bar`` is true
+    and tqdm is installed (``pip install "w2v[progress]"``); the log line then goes to DEBUG.
     """
 
     def __init__(self, epochs: int, report_delay: float = 1.0, progress_bar: bool = False):
@@ -86,8 +87,10 @@ class ProgressReporter:
         elapsed = now - self.started
         rate = raw_words / elapsed if elapsed > 0 else 0.0
         remaining = elapsed * (1 - progress) / progress if progress > 0 else float("nan")
-        logger.info("EPOCH %i/%i - PROGRESS: at %.2f%%, %.0f words/s, alpha %.6f, ETA %.0fs",
-                    self.epoch + 1, self.epochs, 100 * progress, rate, alpha, remaining)
+        # With a bar on screen the same line goes to DEBUG, so that log lines do not break it up.
+        logger.log(logging.INFO if self.bar is None else logging.DEBUG,
+                   "EPOCH %i/%i - PROGRESS: at %.2f%%, %.0f words/s, alpha %.6f, ETA %.0fs",
+                   self.epoch + 1, self.epochs, 100 * progress, rate, alpha, remaining)
         if self.bar is not None:
             self.bar.n = self.epoch + min(progress, 1.0)
             self.bar.set_postfix_str(f"{rate:,.0f} words/s, alpha {alpha:.5f}", refresh=True)

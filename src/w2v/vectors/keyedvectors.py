@@ -7,6 +7,11 @@ service loads (``KeyedVectors.load(path, mmap="r")``) and queries.
 The norms are computed once, under a lock, and kept in one immutable tuple, so any number of
 threads may query at once. The queries themselves are ``w2v.vectors.queries``'s
 ``SimilarityQueries``, which ``KeyedVectors`` inherits.
+
+Why it is longer than 600 lines: it is gensim's ``KeyedVectors`` storage surface (keys,
+attributes, building, norms, files, conversion to and from gensim) in one class, and each
+public method carries its documentation and doctest; the work behind the file methods is in
+``w2v.io`` and ``w2v.gensim_compat``, the queries in ``w2v.vectors.queries``.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
@@ -49,6 +55,11 @@ class KeyedVectors(SimilarityQueries):
     key_to_index : dict of str to int
     expandos : dict of str to numpy.ndarray
         Per-key attributes, one array each (``get_vecattr``/``set_vecattr``).
+    vectors_lockf : numpy.ndarray
+        Learning-rate factor of each vector when a ``Word2Vec`` trains it (gensim 4's lock
+        factors): ``[1.0]``, one factor for every key, by default; set one float32 factor
+        per key (``np.ones(len(kv), dtype=np.float32)``) and 0.0 freezes a key's vector.
+        Adding keys extends a per-key array with 1.0.
 
     Examples
     --------
@@ -75,6 +86,7 @@ class KeyedVectors(SimilarityQueries):
         self._key_to_index: dict[str, int] = {}
         self.vectors = np.zeros((int(count), self.vector_size), dtype=dtype)
         self.expandos: dict[str, np.ndarray] = {}
+        self.vectors_lockf = np.ones(1, dtype=np.float32)
         self._norm_lock = threading.Lock()
         # (vectors the norms belong to, norms, inverse norms with 0 for zero vectors): one
         # tuple, replaced whole, so a reader never sees norms of one matrix with another.
@@ -260,8 +272,8 @@ class KeyedVectors(SimilarityQueries):
 
         Parameters
         ----------
-        keys : sequence of str
-        weights : array-like, shape (len(keys), vector_size)
+        keys : sequence of str, or one key
+        weights : array-like, shape (len(keys), vector_size), or one vector for one key
         extras : dict of str to array-like, optional
             Per-key attributes, one value per key, e.g. ``{"count": counts}``.
         replace : bool
@@ -274,7 +286,13 @@ class KeyedVectors(SimilarityQueries):
         >>> kv.add_vectors(["b", "c"], [[9, 9], [1, 1]])
         >>> kv.index_to_key, kv["b"], kv.get_vecattr("c", "count")
         (['a', 'b', 'c'], array([0., 1.], dtype=float32), 0)
+        >>> kv.add_vectors("d", [2, 2])  # one key and its vector, as gensim allows
+        >>> kv["d"]
+        array([2., 2.], dtype=float32)
         """
+        if isinstance(keys, KEY_TYPES):
+            keys, weights = [keys], np.reshape(weights, (1, -1))
+            extras = {attr: np.reshape(value, (1,)) for attr, value in (extras or {}).items()}
         keys = list(keys)
         weights = np.asarray(weights, dtype=self.vectors.dtype)
         if weights.ndim == 1 and len(keys) == 1:
@@ -296,6 +314,8 @@ class KeyedVectors(SimilarityQueries):
         self.key_to_index.update(zip(new_keys, range(start, end)))
         self.index_to_key.extend(new_keys)
         self._add_extras(keys, known, start, end, extras or {}, replace)
+        if len(self.vectors_lockf) == start > 1:  # one factor per key: new keys learn fully
+            self.vectors_lockf = np.concatenate([self.vectors_lockf, np.ones(end - start, dtype=np.float32)])
         self.norms = None
 
     def _add_extras(self, keys: list, known: np.ndarray, start: int, end: int, extras: dict, replace: bool) -> None:
@@ -327,6 +347,70 @@ class KeyedVectors(SimilarityQueries):
         self.add_vectors([key], np.asarray(vector).reshape(1, -1), replace=True)
         return self.key_to_index[key]
 
+    def vectors_for_all(self, keys: Iterable[Key], allow_inference: bool = True,
+                        copy_vecattrs: bool = False) -> "KeyedVectors":
+        """A new ``KeyedVectors`` holding the vectors of those ``keys`` that are present.
+
+        Keys keep their first-seen order, duplicates and unknown keys are left out (as
+        gensim's, whose ``allow_inference`` only matters for FastText's subword vectors:
+        these vectors infer nothing). Without ``copy_vecattrs`` the ``count`` attribute gets
+        gensim's stand-in counts, descending from the number of keys.
+
+        Parameters
+        ----------
+        keys : iterable of str
+        allow_inference : bool
+            Accepted for gensim compatibility.
+        copy_vecattrs : bool
+            Copy the per-key attributes (``count``...) too.
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b", "c"], np.eye(3, 2), extras={"count": [3, 2, 1]})
+        >>> subset = kv.vectors_for_all(["c", "zzz", "a", "c"], copy_vecattrs=True)
+        >>> subset.index_to_key, subset.get_vecattr("c", "count")
+        (['c', 'a'], 1)
+        """
+        wanted = [key for key in dict.fromkeys(keys) if self.has_index_for(key)]
+        rows = [self.get_index(key) for key in wanted]
+        # Without the attributes, gensim's stand-in counts (descending), as for a loaded C-format file.
+        extras = {attr: values[rows] for attr, values in self.expandos.items()} if copy_vecattrs else \
+            {"count": np.arange(len(rows), 0, -1, dtype=np.int64)}
+        subset = type(self)(self.vector_size, dtype=self.vectors.dtype)
+        subset.add_vectors(wanted, self.vectors[rows], extras=extras)
+        return subset
+
+    def resize_vectors(self, seed: int = 0) -> None:
+        """Give every key in ``index_to_key`` a row, as gensim's ``resize_vectors``.
+
+        For keys appended to ``index_to_key``/``key_to_index`` by hand: the matrix grows (or
+        shrinks) to one row per key, new rows drawn uniformly from [-1/d, 1/d) with ``seed``
+        (as gensim's), new attributes 0 and new lock factors 1.0.
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a"], [[1.0, 0.0]])
+        >>> kv.index_to_key.append("b"); kv.key_to_index["b"] = 1
+        >>> kv.resize_vectors()
+        >>> kv.vectors.shape, bool(abs(kv["b"]).max() <= 0.5)
+        ((2, 2), True)
+        """
+        count = len(self.index_to_key)
+        old = min(len(self.vectors), count)
+        vectors = np.empty((count, self.vector_size), dtype=self.vectors.dtype)
+        vectors[:old] = self.vectors[:old]
+        fresh = np.random.default_rng(seed).random((count - old, self.vector_size))
+        vectors[old:] = (fresh * 2 - 1) / self.vector_size
+        self.vectors = vectors
+        for attr, values in self.expandos.items():
+            self.expandos[attr] = np.concatenate([values[:count], np.zeros(max(count - len(values), 0), values.dtype)])
+        if len(self.vectors_lockf) > 1:
+            self.vectors_lockf = np.concatenate([self.vectors_lockf[:count],
+                                                 np.ones(max(count - len(self.vectors_lockf), 0), np.float32)])
+        self.norms = None
+
     def sort_by_descending_frequency(self) -> None:
         """Reorder the rows so the most frequent keys (attribute ``count``) come first.
 
@@ -350,6 +434,8 @@ class KeyedVectors(SimilarityQueries):
         self.vectors = self._live_vectors()[order]
         for attr, values in self.expandos.items():
             self.expandos[attr] = values[:len(order)][order]
+        if len(self.vectors_lockf) == len(order) > 1:
+            self.vectors_lockf = self.vectors_lockf[order]
         self.norms = None
 
     # ------------------------------------------------------------------ norms
@@ -410,6 +496,29 @@ class KeyedVectors(SimilarityQueries):
             self.fill_norms()
             cache = self._norm_cache
         return cache[2]
+
+    def init_sims(self, replace: bool = False) -> None:
+        """Deprecated (as in gensim 4): compute the norms; ``replace=True`` normalises in place.
+
+        Queries compute the norms themselves; use ``fill_norms()``, or
+        ``unit_normalize_all()`` to replace the vectors by unit vectors.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a"], [[3.0, 4.0]])
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", DeprecationWarning)
+        ...     kv.init_sims(replace=True)
+        >>> kv["a"]
+        array([0.6, 0.8], dtype=float32)
+        """
+        warnings.warn("init_sims() is deprecated, as in gensim 4: use fill_norms(), or unit_normalize_all() "
+                      "for replace=True", DeprecationWarning, stacklevel=2)
+        self.fill_norms()
+        if replace:
+            self.unit_normalize_all()
 
     def get_normed_vectors(self) -> np.ndarray:
         """All vectors scaled to unit length (a zero vector stays zero), as a new matrix.
@@ -511,8 +620,9 @@ class KeyedVectors(SimilarityQueries):
 
     def save_word2vec_format(self, fname: PathLike, fvocab: PathLike | None = None, binary: bool = False,
                              total_vec: int | None = None, write_header: bool = True, prefix: str = "",
-                             sort_attr: str = "count") -> None:
-        """Save in the C word2vec tool's text or binary format (``.gz``/``.bz2`` compress).
+                             append: bool = False, sort_attr: str = "count") -> None:
+        """Save in the C word2vec tool's text or binary format (``.gz``/``.bz2`` compress), with
+        gensim's parameters (``append``, ``write_header``, ``prefix``, ``sort_attr``...).
 
         See :func:`w2v.io.word2vec_format.save_word2vec_format`.
 
@@ -527,7 +637,7 @@ class KeyedVectors(SimilarityQueries):
         array([ 0.5, -1. ], dtype=float32)
         """
         formats.save_word2vec_format(self, fname, fvocab=fvocab, binary=binary, total_vec=total_vec,
-                             write_header=write_header, prefix=prefix, sort_attr=sort_attr)
+                             write_header=write_header, prefix=prefix, append=append, sort_attr=sort_attr)
 
     @classmethod
     def load_word2vec_format(cls, fname: PathLike, fvocab: PathLike | None = None, binary: bool = False,
@@ -544,6 +654,57 @@ class KeyedVectors(SimilarityQueries):
         return formats.load_word2vec_format(fname, fvocab=fvocab, binary=binary, encoding=encoding,
                                     unicode_errors=unicode_errors, limit=limit, datatype=datatype,
                                     no_header=no_header, cls=cls)
+
+    def intersect_word2vec_format(self, fname: PathLike, lockf: float = 0.0, binary: bool = False,
+                                  encoding: str = "utf8", unicode_errors: str = "strict") -> int:
+        """Start from pretrained vectors: the keys of this object found in a C-format file take
+        the file's vectors, and the lock factor ``lockf`` (0.0, the default, freezes them
+        during later training; 1.0 lets them train on). No key is added.
+
+        See ``w2v.io.word2vec_format.intersect_word2vec_format``.
+
+        Returns
+        -------
+        int
+            How many keys took a vector from the file.
+
+        Examples
+        --------
+        See ``w2v.io.word2vec_format.intersect_word2vec_format``.
+        """
+        return formats.intersect_word2vec_format(self, fname, lockf=lockf, binary=binary, encoding=encoding,
+                                                 unicode_errors=unicode_errors)
+
+    @classmethod
+    def from_gensim(cls, kv: Any) -> "KeyedVectors":
+        """A copy of a gensim 4 ``KeyedVectors``: keys, vectors, numeric attributes, lock factors.
+
+        For vectors saved with gensim's pickle: load them with gensim (only files you trust:
+        unpickling runs code) and pass the object here; w2v never unpickles.
+
+        Examples
+        --------
+        >>> from gensim.models import KeyedVectors as GensimKeyedVectors  # doctest: +SKIP
+        >>> theirs = GensimKeyedVectors(2)  # doctest: +SKIP
+        >>> theirs.add_vectors(["a"], [[1.0, 2.0]])  # doctest: +SKIP
+        >>> KeyedVectors.from_gensim(theirs)["a"]  # doctest: +SKIP
+        array([1., 2.], dtype=float32)
+        """
+        from w2v.gensim_compat import keyed_vectors_from_gensim
+        return keyed_vectors_from_gensim(cls, kv)
+
+    def to_gensim(self) -> Any:
+        """A gensim 4 ``KeyedVectors`` copied from this one (needs gensim).
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a"], [[1.0, 2.0]])
+        >>> kv.to_gensim()["a"]  # doctest: +SKIP
+        array([1., 2.], dtype=float32)
+        """
+        from w2v.gensim_compat import keyed_vectors_to_gensim
+        return keyed_vectors_to_gensim(self)
 
     def __str__(self) -> str:
         return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"

@@ -106,16 +106,19 @@ class SimilarityQueries:
     """
 
     def similarity(self, w1: Key, w2: Key) -> float:
-        """Cosine similarity of two keys.
+        """Cosine similarity of two keys (exactly 1.0 for a key with itself, unless its vector is 0).
 
         Examples
         --------
         >>> from w2v import KeyedVectors
         >>> kv = KeyedVectors(2)
         >>> kv.add_vectors(["a", "b"], np.array([[1.0, 0.0], [1.0, 1.0]]))
-        >>> round(kv.similarity("a", "b"), 4)
-        0.7071
+        >>> round(kv.similarity("a", "b"), 4), kv.similarity("b", "b")
+        (0.7071, 1.0)
         """
+        row = self.get_index(w1)
+        if row == self.get_index(w2) and self._inverse_norms()[row] > 0:
+            return 1.0  # the float32 dot product of a unit vector with itself is 1 +- 1e-7
         return float(np.dot(self.get_vector(w1, norm=True), self.get_vector(w2, norm=True)))
 
     def distance(self, w1: Key, w2: Key) -> float:
@@ -268,6 +271,40 @@ class SimilarityQueries:
         """
         return self.rank_by_centrality(words)[-1][1]
 
+    def relative_cosine_similarity(self, wa: Key, wb: Key, topn: int = 10) -> float:
+        """Relative cosine similarity of ``wb`` to ``wa`` (Leeuwenberg et al. 2016), as gensim:
+        ``similarity(wa, wb)`` divided by the sum of the similarities of ``wa``'s ``topn``
+        nearest neighbours. Above ``1 / topn``, ``wb`` is likely a synonym of ``wa``.
+
+        Examples
+        --------
+        >>> from w2v import KeyedVectors
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b", "c"], np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+        >>> kv.relative_cosine_similarity("a", "b", topn=2)
+        1.0
+        """
+        neighbours = self.most_similar(positive=[wa], topn=topn)
+        if not neighbours:
+            raise ValueError("relative_cosine_similarity needs topn >= 1 and a key with neighbours")
+        return self.similarity(wa, wb) / sum(similarity for _, similarity in neighbours)
+
+    def wmdistance(self, document1: Sequence[str], document2: Sequence[str], norm: bool = True) -> float:
+        """Word Mover's Distance between two documents (Kusner et al. 2015), as gensim's.
+
+        Needs POT (``pip install "w2v[wmd]"``); see ``w2v.vectors.wmd.wmdistance``.
+
+        Examples
+        --------
+        >>> from w2v import KeyedVectors
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["cat", "dog", "car"], np.array([[1.0, 0.1], [1.0, 0.0], [0.0, 1.0]]))
+        >>> kv.wmdistance(["cat"], ["cat"])  # doctest: +SKIP
+        0.0
+        """
+        from w2v.vectors.wmd import wmdistance
+        return wmdistance(self, document1, document2, norm)
+
     # ------------------------------------------------------------------ neighbour queries
 
     def get_mean_vector(self, keys: Sequence[KeyOrVector], weights: Sequence[float] | np.ndarray | None = None,
@@ -342,19 +379,28 @@ class SimilarityQueries:
     def _limit(self, restrict_vocab: int | None) -> int:
         return len(self) if not restrict_vocab else min(int(restrict_vocab), len(self))
 
-    def _scores(self, query: np.ndarray, limit: int) -> np.ndarray:
-        """Cosine of ``query`` (unit length) with each of the first ``limit`` rows."""
-        return (self.vectors[:limit] @ query.astype(compute_dtype(self.vectors.dtype))) * self._inverse_norms()[:limit]
+    def _scores(self, query: np.ndarray, limit: int, start: int = 0) -> np.ndarray:
+        """Cosine of ``query`` (unit length) with each of the rows ``start`` to ``limit``."""
+        query = query.astype(compute_dtype(self.vectors.dtype))
+        return (self.vectors[start:limit] @ query) * self._inverse_norms()[start:limit]
 
-    def _ranked(self, scores: np.ndarray, topn: int, exclude: set[int]) -> list[tuple[str, float]]:
-        best = top_k(scores, topn + len(exclude))
-        result = [(self.index_to_key[i], float(scores[i])) for i in best.tolist() if i not in exclude]
+    def _ranked(self, scores: np.ndarray, topn: int, exclude: set[int], start: int = 0) -> list[tuple[str, float]]:
+        best = top_k(scores, topn + len(exclude)) + start
+        result = [(self.index_to_key[i], float(scores[i - start])) for i in best.tolist() if i not in exclude]
         return result[:topn]
+
+    def _clip(self, restrict_vocab: int | None, clip_start: int, clip_end: int | None) -> tuple[int, int]:
+        """The rows a query searches: ``restrict_vocab`` first ones, else gensim's clip range."""
+        if restrict_vocab:
+            return 0, self._limit(restrict_vocab)
+        end = len(self) if clip_end is None else min(max(int(clip_end), 0), len(self))
+        return min(max(int(clip_start), 0), end), end
 
     def most_similar(self, positive: WeightedQuery | Sequence[WeightedQuery] | None = None,
                      negative: WeightedQuery | Sequence[WeightedQuery] | None = None,
                      topn: int | None = 10, restrict_vocab: int | None = None,
-                     indexer: Any = None) -> list[tuple[str, float]] | np.ndarray:
+                     indexer: Any = None, clip_start: int = 0,
+                     clip_end: int | None = None) -> list[tuple[str, float]] | np.ndarray:
         """The ``topn`` keys closest to the mean of ``positive`` minus ``negative`` (3CosAdd).
 
         Parameters
@@ -370,6 +416,10 @@ class SimilarityQueries:
             vocabulary is sorted).
         indexer : object, optional
             An approximate nearest-neighbour index with ``most_similar(vector, topn)``.
+        clip_start, clip_end : int, optional
+            Only search the rows from ``clip_start`` up to ``clip_end`` (gensim's keywords;
+            ``restrict_vocab``, if given, overrides them). With ``topn=None`` the array holds
+            the similarities of those rows.
 
         Returns
         -------
@@ -393,10 +443,11 @@ class SimilarityQueries:
         query = self.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False)
         if indexer is not None and isinstance(topn, (int, np.integer)):
             return indexer.most_similar(query, topn)
-        scores = self._scores(query, self._limit(restrict_vocab))
+        start, end = self._clip(restrict_vocab, clip_start, clip_end)
+        scores = self._scores(query, end, start)
         if topn is None:
             return scores
-        return self._ranked(scores, int(topn), self._query_rows(keys))
+        return self._ranked(scores, int(topn), self._query_rows(keys), start)
 
     def similar_by_key(self, key: Key, topn: int | None = 10,
                        restrict_vocab: int | None = None) -> list[tuple[str, float]] | np.ndarray:

@@ -8,9 +8,9 @@ hierarchical softmax). ``_vocab`` holds their compiled parts.
 
 from w2v.vocab.counting import CorpusScan, scan_corpus, scan_corpus_file
 from w2v.vocab.selection import (RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, TrimRule, effective_min_count,
-                                 keep_word, select_words)
+                                 keep_word, select_words, vocabulary_report)
 from w2v.vocab.tables import expected_kept_words, huffman_tree, keep_thresholds, noise_alias_table
 
 __all__ = ["RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "CorpusScan", "TrimRule", "effective_min_count",
            "expected_kept_words", "huffman_tree", "keep_thresholds", "keep_word", "noise_alias_table",
-           "scan_corpus", "scan_corpus_file", "select_words"]
+           "scan_corpus", "scan_corpus_file", "select_words", "vocabulary_report"]

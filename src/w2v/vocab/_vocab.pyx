@@ -264,13 +264,51 @@ def alias_table(const double[::1] probabilities):
 
 @cython.boundscheck(False)
 @cython.wraparound(False)
+cdef inline void _sift_down(int64_t *weight, int64_t *heap, Py_ssize_t start, Py_ssize_t pos) noexcept nogil:
+    """CPython's ``heapq._siftdown``, comparing nodes by weight alone."""
+    cdef int64_t item = heap[pos]
+    cdef Py_ssize_t parent
+    while pos > start:
+        parent = (pos - 1) >> 1
+        if weight[item] < weight[heap[parent]]:
+            heap[pos] = heap[parent]
+            pos = parent
+            continue
+        break
+    heap[pos] = item
+
+
+cdef inline void _sift_up(int64_t *weight, int64_t *heap, Py_ssize_t size, Py_ssize_t pos) noexcept nogil:
+    """CPython's ``heapq._siftup`` (leaf first, then back up), comparing by weight alone."""
+    cdef Py_ssize_t start = pos
+    cdef int64_t item = heap[pos]
+    cdef Py_ssize_t child = 2 * pos + 1
+    while child < size:
+        if child + 1 < size and not weight[heap[child]] < weight[heap[child + 1]]:
+            child += 1
+        heap[pos] = heap[child]
+        pos = child
+        child = 2 * pos + 1
+    heap[pos] = item
+    _sift_down(weight, heap, start, pos)
+
+
 def huffman_tree(const int64_t[::1] counts):
-    """Build the Huffman tree of the C tool (two-queue method, linear time after a sort).
+    """Build gensim 4's Huffman tree over the words' counts, exactly.
+
+    gensim merges the two lightest nodes of a ``heapq`` heap whose items compare by count
+    alone (ties go where the heap's layout puts them), leaves numbered by vocabulary
+    position and inner nodes after them in merge order, the first node taken becoming the
+    0 branch. This runs the same heap operations (CPython's ``heapify``, ``heappop`` and
+    ``heappush``) in C, so a model's tree, and so the rows of ``syn1``, are gensim's for the
+    same vocabulary: hierarchical-softmax weights move between the libraries
+    (``Word2Vec.from_gensim``, ``to_gensim``). Any Huffman tree is an optimal code; the C
+    tool's breaks ties differently.
 
     Parameters
     ----------
     counts : numpy.ndarray
-        int64 word counts, any order.
+        int64 word counts, in vocabulary order.
 
     Returns
     -------
@@ -286,56 +324,51 @@ def huffman_tree(const int64_t[::1] counts):
     >>> import numpy as np
     >>> points, codes, offsets = huffman_tree(np.array([4, 2, 1, 1]))
     >>> offsets.tolist(), codes[offsets[0]:offsets[1]].tolist()
-    ([0, 1, 3, 6, 9], [1])
+    ([0, 1, 3, 6, 9], [0])
     """
     cdef Py_ssize_t n = counts.shape[0]
-    cdef Py_ssize_t a, b, pos1, pos2, min1, min2, node, depth, i
-    order_array = np.argsort(-np.asarray(counts), kind="stable").astype(np.int64)
-    cdef int64_t[::1] order = order_array
-    # Leaves 0..n-1 (sorted by descending count), inner nodes n..2n-2; the root is 2n-2.
+    cdef Py_ssize_t a, size, node, depth, i
+    cdef int64_t first, second
+    # Nodes: leaves 0..n-1 (the words), inner nodes n..2n-2 in merge order; the root is 2n-2.
     cdef int64_t[::1] weight = np.empty(max(2 * n - 1, 1), dtype=np.int64)
+    cdef int64_t[::1] heap = np.arange(max(n, 1), dtype=np.int64)
     cdef int64_t[::1] parent = np.zeros(max(2 * n - 1, 1), dtype=np.int64)
     cdef uint8_t[::1] branch = np.zeros(max(2 * n - 1, 1), dtype=np.uint8)
     offsets_array = np.zeros(n + 1, dtype=np.int64)
     cdef int64_t[::1] offsets = offsets_array
-    cdef int64_t[::1] depths = np.zeros(n, dtype=np.int64)
-    cdef int64_t big = 1 << 62
     if n == 0:
         return np.zeros(0, np.int32), np.zeros(0, np.uint8), offsets_array
     with nogil:
         for a in range(n):
-            weight[a] = counts[order[a]]
-        for a in range(n, 2 * n - 1):
-            weight[a] = big
-        pos1 = n - 1
-        pos2 = n
+            weight[a] = counts[a]
+        size = n
+        for a in reversed(range(n // 2)):  # heapify
+            _sift_up(&weight[0], &heap[0], size, a)
         for a in range(n - 1):
-            # Take the two lightest of the leaves (from the rare end) and the new inner nodes.
-            if pos1 >= 0 and weight[pos1] < weight[pos2]:
-                min1 = pos1
-                pos1 -= 1
-            else:
-                min1 = pos2
-                pos2 += 1
-            if pos1 >= 0 and weight[pos1] < weight[pos2]:
-                min2 = pos1
-                pos1 -= 1
-            else:
-                min2 = pos2
-                pos2 += 1
-            weight[n + a] = weight[min1] + weight[min2]
-            parent[min1] = n + a
-            parent[min2] = n + a
-            branch[min2] = 1
+            first = heap[0]  # heappop
+            size -= 1
+            if size:
+                heap[0] = heap[size]
+                _sift_up(&weight[0], &heap[0], size, 0)
+            second = heap[0]
+            size -= 1
+            if size:
+                heap[0] = heap[size]
+                _sift_up(&weight[0], &heap[0], size, 0)
+            weight[n + a] = weight[first] + weight[second]
+            parent[first] = n + a
+            parent[second] = n + a
+            branch[second] = 1
+            heap[size] = n + a  # heappush
+            size += 1
+            _sift_down(&weight[0], &heap[0], 0, size - 1)
         for a in range(n):
             depth = 0
             node = a
             while node != 2 * n - 2:
                 depth += 1
                 node = parent[node]
-            depths[order[a]] = depth
-        for a in range(n):
-            offsets[a + 1] = offsets[a] + depths[a]
+            offsets[a + 1] = offsets[a] + depth
     points_array = np.empty(offsets[n], dtype=np.int32)
     codes_array = np.empty(offsets[n], dtype=np.uint8)
     cdef int32_t[::1] points = points_array
@@ -343,7 +376,7 @@ def huffman_tree(const int64_t[::1] counts):
     with nogil:
         for a in range(n):
             # Walk leaf -> root, writing the path backwards so it reads root -> leaf.
-            i = offsets[order[a] + 1]
+            i = offsets[a + 1]
             node = a
             while node != 2 * n - 2:
                 i -= 1

@@ -71,3 +71,30 @@ def select_words(
     return words, word_counts
 
 
+
+
+def vocabulary_report(raw_counts: dict[str, int], counts: np.ndarray, sample: float) -> dict[str, int]:
+    """gensim's ``prepare_vocab`` report for words kept with ``counts`` out of ``raw_counts``.
+
+    ``drop_unique``/``retain_total``/``num_retained_words``: the words and tokens
+    ``min_count`` (or ``trim_rule``, ``max_final_vocab``) dropped and kept;
+    ``downsample_unique``/``downsample_total``: the words subsampling thins and the tokens
+    expected to survive it per pass (gensim's rounding: a sum of probabilities, truncated).
+
+    Examples
+    --------
+    >>> report = vocabulary_report({"a": 100, "b": 3, "c": 1}, np.array([100, 3]), sample=0.1)
+    >>> report["drop_unique"], report["retain_total"], report["downsample_unique"]
+    (1, 103, 1)
+    """
+    from w2v.vocab.tables import keep_thresholds
+    counts = np.asarray(counts, dtype=np.int64)
+    retain_total = int(counts.sum())
+    thresholds = keep_thresholds(counts, sample)
+    if thresholds is None:
+        probabilities = np.ones(len(counts))
+    else:
+        probabilities = np.minimum((thresholds.astype(np.float64) + 1) / 2.0 ** 32, 1.0)
+    return {"drop_unique": len(raw_counts) - len(counts), "retain_total": retain_total,
+            "num_retained_words": len(counts), "downsample_unique": int(np.count_nonzero(probabilities < 1.0)),
+            "downsample_total": int((probabilities * counts).sum())}

@@ -1,0 +1,151 @@
+"""The MPI backend: collectives over ``mpi4py`` (``pip install "w2v[mpi]"``).
+
+Run the same script on every process with an MPI launcher, for example the one the MPICH
+wheel installs: ``mpiexec -n 4 python train.py`` or ``mpiexec -n 4 w2v train ... -distributed
+mpi``. Arrays move with the buffer interface (``Allreduce``/``Bcast``, in pieces below MPI's
+2 GiB count limit); small values move as JSON bytes, never pickle.
+
+Collectives are started non-blocking and waited for politely (a test, then a short sleep):
+a blocking MPI call spins on a core while it waits, and the exchange thread of
+``w2v.distributed`` waits beside the training threads, on the same cores.
+
+A collective that waits longer than ``timeout`` seconds means a process died or hangs: the
+process that notices says so on stderr and aborts the whole job (``MPI_Abort``), rather
+than wait for ever. (MPICH's ``mpiexec`` also ends the job as soon as one process dies.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from w2v.distributed.comm import Communicator, chunks
+
+logger = logging.getLogger(__name__)
+
+#: Sleeps between tests of a pending collective: from the first to the longest, doubling.
+FIRST_WAIT, LONGEST_WAIT = 20e-6, 1e-3
+
+
+def _mpi():
+    try:
+        from mpi4py import MPI
+    except ImportError as error:
+        raise ImportError(
+            'distributed training on MPI needs mpi4py and an MPI library: pip install "w2v[mpi]" '
+            f"(installs mpi4py and the MPICH wheel) ({error})") from None
+    return MPI
+
+
+class Watchdog:
+    """Calls ``on_timeout(what)`` if a guarded section lasts longer than ``timeout`` seconds.
+
+    Examples
+    --------
+    >>> fired = []
+    >>> watchdog = Watchdog(0.05, fired.append)
+    >>> with watchdog.guard("a quick step"):
+    ...     pass
+    >>> with watchdog.guard("a slow step"):
+    ...     time.sleep(0.3)
+    >>> fired
+    ['a slow step']
+    """
+
+    def __init__(self, timeout: float, on_timeout):
+        self.timeout = timeout
+        self.on_timeout = on_timeout
+        self._deadline: tuple[float, str] | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._watch, name="w2v-distributed-watchdog", daemon=True)
+        self._thread.start()
+
+    @contextlib.contextmanager
+    def guard(self, what: str) -> Iterator[None]:
+        with self._lock:
+            self._deadline = (time.monotonic() + self.timeout, what)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._deadline = None
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(min(1.0, self.timeout / 4))
+            with self._lock:
+                deadline = self._deadline
+                if deadline is not None and time.monotonic() > deadline[0]:
+                    self._deadline = None
+                else:
+                    deadline = None
+            if deadline is not None:
+                self.on_timeout(deadline[1])
+
+
+class MPICommunicator(Communicator):
+    """The collectives of an MPI job (``MPI.COMM_WORLD`` unless another communicator is given).
+
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Comm, optional
+    timeout : float
+        Seconds a collective may wait for the other processes before the job is aborted.
+    """
+
+    def __init__(self, comm: Any = None, timeout: float = 600.0):
+        self.MPI = _mpi()
+        self.comm = comm if comm is not None else self.MPI.COMM_WORLD
+        self.rank = self.comm.Get_rank()
+        self.size = self.comm.Get_size()
+        self.timeout = timeout
+        self._watchdog = Watchdog(timeout, self._abort)
+
+    def _abort(self, what: str) -> None:
+        message = (f"w2v.distributed: process {self.rank} of {self.size} waited more than {self.timeout:g} s "
+                   f"for the others in {what}: a process has died or hangs; aborting the job "
+                   "(continue from the last checkpoint with resume=)")
+        logger.error(message)
+        print(message, file=sys.stderr, flush=True)
+        self.comm.Abort(1)
+
+    @staticmethod
+    def _wait(request) -> None:
+        """Wait for a non-blocking MPI operation without spinning on a core."""
+        pause = FIRST_WAIT
+        while not request.Test():
+            time.sleep(pause)
+            pause = min(2 * pause, LONGEST_WAIT)
+
+    def allreduce_(self, array: np.ndarray) -> None:
+        with self._watchdog.guard("an allreduce"):
+            for part in chunks(array):
+                self._wait(self.comm.Iallreduce(self.MPI.IN_PLACE, part, op=self.MPI.SUM))
+
+    def broadcast_(self, array: np.ndarray, root: int = 0) -> None:
+        with self._watchdog.guard("a broadcast"):
+            for part in chunks(array):
+                self._wait(self.comm.Ibcast(part, root=root))
+
+    def allgather(self, value: Any) -> list[Any]:
+        payload = np.frombuffer(json.dumps(value).encode("utf-8"), dtype=np.uint8)
+        with self._watchdog.guard("an allgather"):
+            sizes = np.zeros(self.size, dtype=np.int64)
+            sizes[self.rank] = len(payload)
+            self._wait(self.comm.Iallreduce(self.MPI.IN_PLACE, sizes, op=self.MPI.SUM))
+            gathered = np.empty(int(sizes.sum()), dtype=np.uint8)
+            offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            self._wait(self.comm.Iallgatherv(payload, [gathered, sizes.tolist(), offsets.tolist(), self.MPI.BYTE]))
+        return [json.loads(gathered[start:start + size].tobytes()) for start, size in zip(offsets, sizes)]
+
+    def barrier(self) -> None:
+        with self._watchdog.guard("a barrier"):
+            self._wait(self.comm.Ibarrier())
