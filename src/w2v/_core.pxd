@@ -150,6 +150,7 @@ cdef int64_t train_batch(const ModelConfig *model, WorkerState *worker,
 cdef class TrainingModel:
     cdef ModelConfig config
     cdef object _arrays
+    cdef int64_t syn1_rows   # the Huffman tree's inner nodes (the config says how many)
     cdef object _bind_output(self, matrix, str layer, int64_t rows)
     cdef object _bind_tables(self, tables, tuple layers)
     cdef object _bind_lockf(self, vectors_lockf)

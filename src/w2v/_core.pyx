@@ -638,6 +638,7 @@ cdef class TrainingModel:
             self.config.syn1neg = pointer
         elif layer == "syn1":
             self.config.syn1 = pointer
+            self.syn1_rows = rows
         else:
             self.config.syn1softmax = pointer
         return matrix
@@ -700,7 +701,7 @@ cdef class TrainingModel:
                 raise ValueError("hs_points, hs_codes and hs_offsets do not match")
             if offsets_view[0] != 0 or np.any(np.diff(offsets) < 0):
                 raise ValueError("hs_offsets must start at 0 and never decrease")
-            if points_view.shape[0] and (np.min(points) < 0 or np.max(points) >= max(vocab_size - 1, 1)):
+            if points_view.shape[0] and (np.min(points) < 0 or np.max(points) >= self.syn1_rows):
                 raise ValueError("hs_points holds a node outside syn1")
             if points_view.shape[0]:
                 self.config.hs_points = &points_view[0]

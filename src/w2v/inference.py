@@ -64,7 +64,7 @@ def hs_log_probabilities(model: Word2Vec, hidden: np.ndarray) -> np.ndarray:
     1.0
     """
     tables = model._training_tables()
-    node_scores = model.syn1[:max(len(model.wv) - 1, 1)] @ hidden
+    node_scores = model.syn1[:model.config.output_rows("syn1", len(model.wv))] @ hidden
     f = node_scores[tables.hs_points] * (1.0 - 2.0 * tables.hs_codes)  # label = 1 - code
     terms = -np.logaddexp(0.0, -f)  # log sigmoid(f)
     lengths = np.diff(tables.hs_offsets)

@@ -9,6 +9,11 @@ strings, no string is built per token pair, an entry costs about 50 bytes instea
 ``("a", "b")``.
 
 The Python layer (``w2v.phrases``) owns the parameters, validation and file format.
+
+Why one long module: the id table, the candidate table, the counter and the joiner share
+cdef classes and inline helpers that must be compiled together to stay inlined in the
+per-token loops; splitting them across extension modules would turn those calls into
+function-pointer calls through a capsule, in the hottest loop of phrase detection.
 """
 
 cimport cython
