@@ -600,3 +600,21 @@ def test_corpora_keep_tokens_longer_than_a_piece_whole(tmp_path, monkeypatch):
     assert list(LineSentence(path)) == [["short", "a-much-longer-token", "caf\u00e9", "\u00e9t\u00e9"], ["x", "y"]]
     assert list(Text8Corpus(path, block_size=3)) == [["short", "a-much-longer-token", "caf\u00e9", "\u00e9t\u00e9",
                                                      "x", "y"]]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="an address-space limit (RLIMIT_AS) and /proc")
+def test_a_compressed_header_beyond_the_address_space_limit_is_refused_clearly(tmp_path):
+    # Found by ci/fuzz.sh: the workers run under a 4 GiB RLIMIT_AS, and the memory check
+    # compared the header (737M x 2 floats, 5.5 GiB) with the machine's memory only, so
+    # NumPy's own MemoryError escaped from np.empty.
+    path = tmp_path / "lying.bin.gz"
+    path.write_bytes(gzip.compress(b"0737095442 2\nnan51616\xc0\x7f\x00\x00\x80\xff\ninf \x01\x00\x00\x00\x9e\xc9\x7f\x7f\n"))
+    code = ("import resource, sys\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"
+            "from w2v import KeyedVectors\n"
+            "try:\n"
+            f"    KeyedVectors.load_word2vec_format({str(path)!r}, binary=True)\n"
+            "except MemoryError as error:\n"
+            "    print('announces' in str(error))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "True", result

@@ -334,7 +334,11 @@ class Archive:
             return array
         require_memory(member.nbytes, f"array {name} of {self.path} ({member.dtype}{list(member.shape)})",
                        "load it with mmap='r' to map it from the file instead")
-        array = allocate(member.shape, member.dtype)
+        try:
+            array = allocate(member.shape, member.dtype)
+        except MemoryError:  # the estimate of what is left was too generous
+            raise MemoryError(f"array {name} of {self.path} ({member.dtype}{list(member.shape)}) does not fit in "
+                              "memory; load it with mmap='r' to map it from the file instead") from None
         crc = self._header_crc(member) if self.verify else 0
         self.handle.seek(member.data_start)
         for block in _blocks_to_fill(array, member.dtype):

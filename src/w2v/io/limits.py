@@ -43,7 +43,8 @@ def available_memory() -> int | None:
     """Bytes this process can still allocate, roughly; None where the system does not say.
 
     Linux: ``MemAvailable`` plus free swap, capped by the container's cgroup limit. Elsewhere:
-    the physical memory, where ``os.sysconf`` knows it.
+    the physical memory, where ``os.sysconf`` knows it. Either way, capped by what the
+    process's own address-space limit (``ulimit -v``, ``RLIMIT_AS``) leaves.
 
     Examples
     --------
@@ -58,11 +59,33 @@ def available_memory() -> int | None:
     if "MemAvailable" in info:
         available = info["MemAvailable"] + info.get("SwapFree", 0)
         limit = _cgroup_limit()
-        return min(available, limit) if limit is not None else available
+        available = min(available, limit) if limit is not None else available
+    else:
+        try:
+            available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):
+            available = None
+    headroom = _address_space_left()
+    if headroom is None:
+        return available
+    return headroom if available is None else min(available, headroom)
+
+
+def _address_space_left() -> int | None:
+    """What ``RLIMIT_AS`` leaves of the address space (None: no limit, or no way to tell)."""
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
+        import resource
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    except (ImportError, AttributeError, ValueError, OSError):
         return None
+    if limit == resource.RLIM_INFINITY:
+        return None
+    try:
+        with open("/proc/self/status", "rb") as handle:
+            used = next(int(line.split()[1]) * 1024 for line in handle if line.startswith(b"VmSize:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return limit
+    return max(limit - used, 0)
 
 
 def require_memory(nbytes: int, what: str, hint: str = "") -> None:
