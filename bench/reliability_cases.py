@@ -7,7 +7,9 @@
 A case passes when it ends in the expected outcome (a clear exception of the documented type,
 or the right answer) in under 3 seconds (per round, for the kill -9 rounds), with a peak
 resident memory under 300 MB above the baseline (a process that imported w2v and NumPy,
-about 60 MB) plus the model it works on.
+about 60 MB) plus the model it works on. The time limit is on the case's CPU time (user +
+system), which other processes disturb less than wall-clock time; wall-clock time is shown
+too and must stay under 10 s, so that a case that waits for ever still fails.
 Files the cases read (bombs, damaged files) are made beforehand, outside the measurement.
 Each case's process runs under a 3 GiB address-space limit, so that a case that would eat
 the machine's memory (``workers=10**6``, ``-size 1000000000``) fails inside its process
@@ -36,6 +38,8 @@ import zipfile
 import numpy as np
 
 TIME_LIMIT = 3.0
+#: Wall-clock seconds a case may take on a busy machine before it counts as hanging.
+WALL_LIMIT = 10.0
 MEMORY_LIMIT_MB = 300
 ADDRESS_SPACE = 3 << 30
 MiB = 1 << 20
@@ -99,9 +103,9 @@ def make_files(folder: str) -> None:
         chunk = b"1" * (16 * MiB)
         for _ in range(64):
             out.write(chunk)
-    # Beyond the issue: LineSentence over a small .gz of one 32 MiB line of short tokens.
+    # Beyond the issue: LineSentence over a small .gz of one 16 MiB line of short tokens.
     with gzip.open(path("corpus-line.txt.gz"), "wb", compresslevel=1) as out:
-        out.write(b"ab " * (32 * MiB // 3) + b"\n")
+        out.write(b"ab " * (16 * MiB // 3) + b"\n")
     # 5. Integer vectors in the native format; 6, 7. C text files read wrongly.
     small_kv(np.int32).save(path("ints.w2v"))
     with open(path("ints.txt"), "w") as out:
@@ -204,11 +208,11 @@ def long_line_gzip(folder):
     return raised(lambda: KeyedVectors.load_word2vec_format(os.path.join(folder, "line1024.txt.gz")), FormatError)
 
 
-@case("3", "LineSentence over a small .gz of one 32 MiB line of 11M tokens")
+@case("3", "LineSentence over a small .gz of one 16 MiB line of 5.6M tokens")
 def line_sentence_long_line(folder):
     from w2v import LineSentence
     tokens = sum(len(sentence) for sentence in LineSentence(os.path.join(folder, "corpus-line.txt.gz")))
-    return tokens == 32 * MiB // 3, f"right answer: {tokens} tokens in sentences of 10000"
+    return tokens == 16 * MiB // 3, f"right answer: {tokens} tokens in sentences of 10000"
 
 
 @case("4", "a worker thread fails to start: no thread left behind")
@@ -480,10 +484,12 @@ def measure(name: str, folder: str, timeout: float) -> dict:
     stdout, stderr = process.communicate()
     timer.cancel()
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # of the one child this helper process ran
+    peak_mb, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
     status = process.returncode
     if seconds >= timeout:
-        return {"ok": False, "outcome": f"killed after {timeout:.0f} s", "seconds": seconds, "status": status}
+        return {"ok": False, "outcome": f"killed after {timeout:.0f} s", "seconds": seconds, "status": status,
+                "cpu": cpu}
     if spec["command"]:
         last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
         ok = status == spec["expect_status"] and spec["expect_text"] in last and "Traceback" not in stderr
@@ -495,7 +501,7 @@ def measure(name: str, folder: str, timeout: float) -> dict:
             ok, outcome = result["ok"], result["outcome"]
         else:
             ok, outcome = False, f"died (status {status}): {(stderr.strip().splitlines() or [''])[-1][:120]}"
-    return {"ok": ok, "outcome": outcome, "seconds": seconds, "status": status, "peak_mb": peak_mb}
+    return {"ok": ok, "outcome": outcome, "seconds": seconds, "status": status, "peak_mb": peak_mb, "cpu": cpu}
 
 
 def peak_of_one(name: str, folder: str, timeout: float) -> dict:
@@ -505,7 +511,8 @@ def peak_of_one(name: str, folder: str, timeout: float) -> dict:
     result = subprocess.run(command, capture_output=True, text=True)
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if not lines:
-        return {"ok": False, "outcome": f"harness failed: {result.stderr[-200:]}", "seconds": 0, "peak_mb": 0}
+        return {"ok": False, "outcome": f"harness failed: {result.stderr[-200:]}", "seconds": 0, "peak_mb": 0,
+                "cpu": 0}
     return json.loads(lines[-1])
 
 
@@ -542,22 +549,23 @@ def main() -> int:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     baseline_mb = results["baseline"]["peak_mb"]
-    print(f"Baseline: a process that imported w2v peaks at {baseline_mb:.0f} MB resident. A case passes with the "
-          f"expected outcome, under {TIME_LIMIT:.0f} s, and under {MEMORY_LIMIT_MB} MB above the baseline plus its "
-          "model.\n")
-    print("| defect | case | outcome | s | peak MB (above baseline) | |")
+    print(f"Baseline: a process that imported w2v peaks at {baseline_mb:.0f} MB resident and takes "
+          f"{results['baseline']['seconds']:.2f} s ({results['baseline']['cpu']:.2f} s of CPU). A case passes with the "
+          f"expected outcome, under {TIME_LIMIT:.0f} s of CPU (and of wall-clock time on a quiet machine; under "
+          f"{WALL_LIMIT:.0f} s however busy), and under {MEMORY_LIMIT_MB} MB above the baseline plus its model.\n")
+    print("| defect | case | outcome | s (CPU s) | peak MB (above baseline) | |")
     print("|---|---|---|---|---|---|")
     failed = []
     for name in names[1:] if names[0] == "baseline" else names:
         spec, result = CASES[name], results[name]
         above = result.get("peak_mb", 0) - baseline_mb
-        passed = (result["ok"] and result["seconds"] / spec["rounds"] < TIME_LIMIT
-                  and above < MEMORY_LIMIT_MB + spec["model_mb"])
+        passed = (result["ok"] and result["cpu"] / spec["rounds"] < TIME_LIMIT
+                  and result["seconds"] / spec["rounds"] < WALL_LIMIT and above < MEMORY_LIMIT_MB + spec["model_mb"])
         if not passed:
             failed.append(name)
         outcome = result["outcome"].replace(folder + os.sep, "").replace("|", "\\|")
-        seconds = f"{result['seconds']:.2f}" + (f" ({result['seconds'] / spec['rounds']:.2f}/round)"
-                                                  if spec["rounds"] > 1 else "")
+        seconds = f"{result['seconds']:.2f} ({result['cpu']:.2f})" + (
+            f", {result['seconds'] / spec['rounds']:.2f} per round" if spec["rounds"] > 1 else "")
         print(f"| {spec['defect']} | {spec['title']} | {outcome[:160]} | {seconds} | "
               f"{result.get('peak_mb', 0):.0f} ({above:+.0f}) | {'pass' if passed else '**FAIL**'} |")
     print(f"\n{len(names) - 1 - len(failed)} of {len(names) - 1} cases pass"
