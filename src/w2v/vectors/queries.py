@@ -4,6 +4,11 @@ Queries follow gensim 4: cosine similarity, with each row scaled by its inverse 
 ``KeyedVectors``). Every query allocates its own scratch, and the heavy part is a NumPy matrix
 product, which runs in BLAS without the GIL, so any number of threads may query at once.
 
+Vectors stored as float16 (``kv.save(path, dtype="float16")``) are never multiplied in
+float16: ``float_row_blocks`` hands every query (and the norms) the rows a block at a time
+converted to float32, so the sums are float32 sums of the stored values, and no float32 copy
+of the matrix is kept.
+
 ``SimilarityQueries`` is a mixin: it holds no state, and reads the vectors, keys and norms
 through ``KeyedVectors``'s own attributes (``vectors``, ``vector_size``, ``index_to_key``,
 ``get_index``, ``get_vector``, ``has_index_for``, ``_inverse_norms``).
@@ -12,7 +17,7 @@ through ``KeyedVectors``'s own attributes (``vectors``, ``vector_size``, ``index
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -30,6 +35,46 @@ KEY_TYPES = (str, int, np.integer)
 BLOCK_ELEMENTS = 1 << 25
 #: Rows of scores ranked at a time in batched queries.
 TOPK_ROWS = 16
+#: Bytes of one block of rows converted to float32 for a query when the vectors are stored in
+#: a narrower type (float16): small enough to stay in cache between conversion and product.
+CONVERT_BLOCK_BYTES = 1 << 22
+
+
+def compute_dtype(stored: np.dtype) -> np.dtype:
+    """The type queries compute in: float64 for float64 vectors, float32 for any other.
+
+    Examples
+    --------
+    >>> compute_dtype(np.dtype(np.float16)), compute_dtype(np.dtype(np.float64))
+    (dtype('float32'), dtype('float64'))
+    """
+    return np.dtype(np.float64) if np.dtype(stored) == np.float64 else np.dtype(np.float32)
+
+
+def float_row_blocks(vectors: np.ndarray, stop: int) -> Iterator[tuple[int, np.ndarray]]:
+    """``(start, rows)`` blocks covering ``vectors[:stop]``, each in ``compute_dtype``.
+
+    Vectors already in that type come as one block, the rows themselves (no copy). Others
+    (float16) are converted a block of ``CONVERT_BLOCK_BYTES`` at a time into one reused
+    buffer: use each block before asking for the next.
+
+    Examples
+    --------
+    >>> halves = np.arange(6, dtype=np.float16).reshape(3, 2)
+    >>> [(start, block.dtype.name, block.shape) for start, block in float_row_blocks(halves, 3)]
+    [(0, 'float32', (3, 2))]
+    """
+    rows = vectors[:stop]
+    dtype = compute_dtype(rows.dtype)
+    if rows.dtype == dtype:
+        yield 0, rows
+        return
+    step = max(1, CONVERT_BLOCK_BYTES // max(1, dtype.itemsize * rows.shape[1]))
+    buffer = np.empty((min(step, len(rows)), rows.shape[1]), dtype=dtype)
+    for start in range(0, len(rows), step):
+        block = buffer[:min(step, len(rows) - start)]
+        np.copyto(block, rows[start:start + len(block)], casting="unsafe")
+        yield start, block
 
 
 def _ensure_list(value: Any) -> list:
@@ -173,8 +218,8 @@ class SimilarityQueries:
             query = _unit(self._query_vector(word_or_vector))
         if len(other_words):
             rows = [self.get_index(key) for key in other_words]
-            return 1 - (self.vectors[rows] @ query) * self._inverse_norms()[rows]
-        return 1 - (self._live_vectors() @ query) * self._inverse_norms()
+            return 1 - (self._float_rows(rows) @ query) * self._inverse_norms()[rows]
+        return 1 - self._scores(query, len(self))
 
     def closer_than(self, key1: Key, key2: Key) -> list[str]:
         """Every key closer to ``key1`` than ``key2`` is (``key1`` left out).
@@ -297,7 +342,7 @@ class SimilarityQueries:
             mean /= total
         if post_normalize:
             mean = _unit(mean)
-        return mean.astype(self.vectors.dtype)
+        return mean.astype(compute_dtype(self.vectors.dtype))
 
     def _query_vector(self, vector: Any) -> np.ndarray:
         """A vector given in a query, as float64, checked to have this model's size."""
@@ -328,9 +373,28 @@ class SimilarityQueries:
     def _limit(self, restrict_vocab: int | None) -> int:
         return len(self) if not restrict_vocab else min(int(restrict_vocab), len(self))
 
+    def _float_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """A copy of some rows, in the type queries compute in."""
+        return np.asarray(self.vectors[rows], dtype=compute_dtype(self.vectors.dtype))
+
+    def _products(self, left: np.ndarray, limit: int) -> np.ndarray:
+        """``left @ vectors[:limit].T`` (``left`` one vector or a matrix of them), in float.
+
+        A block of rows at a time (``float_row_blocks``): float16 vectors are never
+        multiplied in float16, and one matrix product for float32 ones.
+        """
+        dtype = compute_dtype(self.vectors.dtype)
+        left = np.asarray(left, dtype=dtype)
+        products = np.empty(left.shape[:-1] + (limit,), dtype=dtype)
+        for start, block in float_row_blocks(self.vectors, limit):
+            np.matmul(left, block.T, out=products[..., start:start + len(block)])
+        return products
+
     def _scores(self, query: np.ndarray, limit: int) -> np.ndarray:
         """Cosine of ``query`` (unit length) with each of the first ``limit`` rows."""
-        return (self.vectors[:limit] @ query.astype(self.vectors.dtype)) * self._inverse_norms()[:limit]
+        scores = self._products(query, limit)
+        scores *= self._inverse_norms()[:limit]
+        return scores
 
     def _ranked(self, scores: np.ndarray, topn: int, exclude: set[int]) -> list[tuple[str, float]]:
         best = top_k(scores, topn + len(exclude))
@@ -440,12 +504,11 @@ class SimilarityQueries:
         if not positive:
             raise ValueError("cannot compute similarity with no input")
         terms = np.array([self.get_vector(item, norm=True) if isinstance(item, KEY_TYPES)
-                          else _unit(np.asarray(item, dtype=np.float64)) for item in positive + negative],
-                         dtype=self.vectors.dtype)
+                          else _unit(np.asarray(item, dtype=np.float64)) for item in positive + negative])
         limit = self._limit(restrict_vocab)
-        # One product for every term: (limit x d) @ (d x terms), each column a cosine.
-        shifted = (1 + (self.vectors[:limit] @ terms.T) * self._inverse_norms()[:limit, np.newaxis]) / 2
-        scores = shifted[:, :len(positive)].prod(axis=1) / (shifted[:, len(positive):].prod(axis=1) + 1e-6)
+        # One product for every term: (terms x d) @ (d x limit), each row a cosine.
+        shifted = (1 + self._products(terms, limit) * self._inverse_norms()[:limit]) / 2
+        scores = shifted[:len(positive)].prod(axis=0) / (shifted[len(positive):].prod(axis=0) + 1e-6)
         if topn is None:
             return scores
         return self._ranked(scores, int(topn), self._query_rows(positive + negative))
@@ -481,7 +544,7 @@ class SimilarityQueries:
         queries = list(queries) if not isinstance(queries, np.ndarray) else list(np.atleast_2d(queries))
         if not queries or topn < 1:
             return [[] for _ in queries]
-        matrix = np.empty((len(queries), self.vector_size), dtype=self.vectors.dtype)
+        matrix = np.empty((len(queries), self.vector_size), dtype=compute_dtype(self.vectors.dtype))
         own_rows = np.full(len(queries), -1, dtype=np.intp)
         for i, query in enumerate(queries):
             if isinstance(query, KEY_TYPES):
@@ -494,7 +557,7 @@ class SimilarityQueries:
         block = max(1, BLOCK_ELEMENTS // max(limit, 1))
         results = []
         for start in range(0, len(queries), block):
-            scores = matrix[start:start + block] @ self.vectors[:limit].T
+            scores = self._products(matrix[start:start + block], limit)
             scores *= inverse
             rows = np.arange(len(scores))
             own = own_rows[start:start + block]
