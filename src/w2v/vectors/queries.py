@@ -7,7 +7,9 @@ product, which runs in BLAS without the GIL, so any number of threads may query 
 Vectors stored as float16 (``kv.save(path, dtype="float16")``) are never multiplied in
 float16: ``float_row_blocks`` hands every query (and the norms) the rows a block at a time
 converted to float32, so the sums are float32 sums of the stored values, and no float32 copy
-of the matrix is kept.
+of the matrix is kept. An approximate index (``w2v.index.AnnIndex``, or any object with
+gensim's ``most_similar(vector, num_neighbors)``) may answer ``most_similar`` instead of a
+scan of every row.
 
 ``SimilarityQueries`` is a mixin: it holds no state, and reads the vectors, keys and norms
 through ``KeyedVectors``'s own attributes (``vectors``, ``vector_size``, ``index_to_key``,
@@ -21,6 +23,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
+
+from w2v.vectors.index import neighbours_from_indexer
 
 Key = Union[str, int]
 KeyOrVector = Union[str, int, np.ndarray]
@@ -401,6 +405,12 @@ class SimilarityQueries:
         result = [(self.index_to_key[i], float(scores[i])) for i in best.tolist() if i not in exclude]
         return result[:topn]
 
+    @staticmethod
+    def _check_indexer(indexer: Any, restrict_vocab: int | None) -> None:
+        if indexer is not None and restrict_vocab:
+            raise ValueError("restrict_vocab cannot be combined with an indexer: the index searches every row "
+                             "it was built on (build it on the rows you want searched)")
+
     def most_similar(self, positive: WeightedQuery | Sequence[WeightedQuery] | None = None,
                      negative: WeightedQuery | Sequence[WeightedQuery] | None = None,
                      topn: int | None = 10, restrict_vocab: int | None = None,
@@ -414,17 +424,26 @@ class SimilarityQueries:
             is) are averaged with weight +1 (positive) or -1 (negative), or the weight given
             in a pair, then normalised.
         topn : int or None
-            Number of results; ``None`` returns the similarity of every key, as an array.
+            Number of results; ``None`` returns the similarity of every key, as an array
+            (an exact scan, even with an ``indexer``).
         restrict_vocab : int, optional
             Only search the first ``restrict_vocab`` rows (the most frequent keys when the
-            vocabulary is sorted).
+            vocabulary is sorted). Not with an ``indexer``.
         indexer : object, optional
-            An approximate nearest-neighbour index with ``most_similar(vector, topn)``.
+            An approximate nearest-neighbour index that answers instead of a scan of every
+            row: a :class:`w2v.index.AnnIndex` built or loaded for these vectors, or any
+            object with gensim's ``most_similar(vector, num_neighbors)``. Unlike gensim, the
+            query keys are left out of the result here too.
 
         Returns
         -------
         list of (str, float)
             Keys and cosine similarities, best first; the query keys are left out.
+
+        Raises
+        ------
+        ValueError
+            If ``indexer`` is an ``AnnIndex`` of other vectors, or with ``restrict_vocab``.
 
         Examples
         --------
@@ -441,15 +460,17 @@ class SimilarityQueries:
             return []
         keys, weights = self._weighted_terms(positive, negative)
         query = self.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False)
-        if indexer is not None and isinstance(topn, (int, np.integer)):
-            return indexer.most_similar(query, topn)
+        if indexer is not None and topn is not None:
+            self._check_indexer(indexer, restrict_vocab)
+            excluded = [self._query_rows(keys)]
+            return neighbours_from_indexer(self, indexer, query[np.newaxis, :], int(topn), excluded)[0]
         scores = self._scores(query, self._limit(restrict_vocab))
         if topn is None:
             return scores
         return self._ranked(scores, int(topn), self._query_rows(keys))
 
-    def similar_by_key(self, key: Key, topn: int | None = 10,
-                       restrict_vocab: int | None = None) -> list[tuple[str, float]] | np.ndarray:
+    def similar_by_key(self, key: Key, topn: int | None = 10, restrict_vocab: int | None = None,
+                       indexer: Any = None) -> list[tuple[str, float]] | np.ndarray:
         """The ``topn`` keys most similar to ``key`` (``most_similar(positive=[key])``).
 
         Examples
@@ -460,13 +481,15 @@ class SimilarityQueries:
         >>> kv.similar_by_word("a", topn=1)[0][0]
         'b'
         """
-        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab, indexer=indexer)
 
     similar_by_word = similar_by_key
 
-    def similar_by_vector(self, vector: np.ndarray, topn: int | None = 10,
-                          restrict_vocab: int | None = None) -> list[tuple[str, float]] | np.ndarray:
+    def similar_by_vector(self, vector: np.ndarray, topn: int | None = 10, restrict_vocab: int | None = None,
+                          indexer: Any = None) -> list[tuple[str, float]] | np.ndarray:
         """The ``topn`` keys most similar to ``vector`` (no key is left out).
+
+        ``indexer`` is an approximate index, as in ``most_similar``.
 
         Examples
         --------
@@ -476,7 +499,8 @@ class SimilarityQueries:
         >>> kv.similar_by_vector(np.array([0.1, 1.0]), topn=1)[0][0]
         'b'
         """
-        return self.most_similar(positive=[np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
+        return self.most_similar(positive=[np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab,
+                                 indexer=indexer)
 
     def most_similar_cosmul(self, positive: KeyOrVector | Sequence[KeyOrVector] | None = None,
                             negative: KeyOrVector | Sequence[KeyOrVector] | None = None,
@@ -514,7 +538,8 @@ class SimilarityQueries:
         return self._ranked(scores, int(topn), self._query_rows(positive + negative))
 
     def most_similar_batch(self, queries: Sequence[KeyOrVector] | np.ndarray, topn: int = 10,
-                           restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
+                           restrict_vocab: int | None = None,
+                           indexer: Any = None) -> list[list[tuple[str, float]]]:
         """``most_similar`` for many queries at once, in one matrix product.
 
         Each query (a key, or a vector) gives the same result as ``most_similar(query)``,
@@ -527,6 +552,9 @@ class SimilarityQueries:
         queries : sequence of keys or vectors, or a 2-D array (one vector per row)
         topn : int
         restrict_vocab : int, optional
+        indexer : object, optional
+            An approximate index, as in ``most_similar``; a :class:`w2v.index.AnnIndex`
+            answers the whole batch in one call.
 
         Returns
         -------
@@ -552,6 +580,10 @@ class SimilarityQueries:
                 matrix[i] = self.get_vector(query, norm=True)
             else:
                 matrix[i] = _unit(self._query_vector(query))
+        if indexer is not None:
+            self._check_indexer(indexer, restrict_vocab)
+            excluded = [{row} if row >= 0 else set() for row in own_rows.tolist()]
+            return neighbours_from_indexer(self, indexer, matrix, topn, excluded)
         limit = self._limit(restrict_vocab)
         inverse = self._inverse_norms()[:limit]
         block = max(1, BLOCK_ELEMENTS // max(limit, 1))
