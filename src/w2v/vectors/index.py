@@ -421,13 +421,15 @@ def _check_index_file(path: str, expected: dict) -> None:
 
 
 def neighbours_from_indexer(kv: "KeyedVectors", indexer: Any, queries: np.ndarray, topn: int,
-                            excluded: Sequence[set[int]]) -> list[list[tuple[str, float]]]:
+                            excluded: Sequence[set[int]],
+                            restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
     """The ``topn`` neighbours of each (unit) row of ``queries`` from an approximate index.
 
     An ``AnnIndex`` answers the whole batch in one call; any other indexer through gensim's
     protocol, ``indexer.most_similar(vector, num_neighbors)`` giving ``(key, similarity)``
     pairs. Either way, the rows in ``excluded`` (the query keys) are asked for on top and
-    left out, as in an exact search.
+    left out, as in an exact search. An index searches every row it was built on, so a
+    ``restrict_vocab`` is an error rather than ignored.
 
     Examples
     --------
@@ -440,6 +442,9 @@ def neighbours_from_indexer(kv: "KeyedVectors", indexer: Any, queries: np.ndarra
     >>> neighbours_from_indexer(kv, Exact(), np.array([[1.0, 0.0]]), 1, [{0}])
     [[('b', 0.99...)]]
     """
+    if restrict_vocab:
+        raise ValueError("restrict_vocab cannot be combined with an indexer: the index searches every row "
+                         "it was built on (build it on the rows you want searched)")
     extra = max(map(len, excluded), default=0)
     if isinstance(indexer, AnnIndex):
         if not indexer.serves(kv):

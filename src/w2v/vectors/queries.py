@@ -405,12 +405,6 @@ class SimilarityQueries:
         result = [(self.index_to_key[i], float(scores[i])) for i in best.tolist() if i not in exclude]
         return result[:topn]
 
-    @staticmethod
-    def _check_indexer(indexer: Any, restrict_vocab: int | None) -> None:
-        if indexer is not None and restrict_vocab:
-            raise ValueError("restrict_vocab cannot be combined with an indexer: the index searches every row "
-                             "it was built on (build it on the rows you want searched)")
-
     def most_similar(self, positive: WeightedQuery | Sequence[WeightedQuery] | None = None,
                      negative: WeightedQuery | Sequence[WeightedQuery] | None = None,
                      topn: int | None = 10, restrict_vocab: int | None = None,
@@ -461,9 +455,8 @@ class SimilarityQueries:
         keys, weights = self._weighted_terms(positive, negative)
         query = self.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False)
         if indexer is not None and topn is not None:
-            self._check_indexer(indexer, restrict_vocab)
             excluded = [self._query_rows(keys)]
-            return neighbours_from_indexer(self, indexer, query[np.newaxis, :], int(topn), excluded)[0]
+            return neighbours_from_indexer(self, indexer, query[np.newaxis, :], int(topn), excluded, restrict_vocab)[0]
         scores = self._scores(query, self._limit(restrict_vocab))
         if topn is None:
             return scores
@@ -581,9 +574,8 @@ class SimilarityQueries:
             else:
                 matrix[i] = _unit(self._query_vector(query))
         if indexer is not None:
-            self._check_indexer(indexer, restrict_vocab)
             excluded = [{row} if row >= 0 else set() for row in own_rows.tolist()]
-            return neighbours_from_indexer(self, indexer, matrix, topn, excluded)
+            return neighbours_from_indexer(self, indexer, matrix, topn, excluded, restrict_vocab)
         limit = self._limit(restrict_vocab)
         inverse = self._inverse_norms()[:limit]
         block = max(1, BLOCK_ELEMENTS // max(limit, 1))
