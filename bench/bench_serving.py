@@ -27,8 +27,8 @@ mean anything on a shared machine.
 
 Examples
 --------
-The figures of ``bench/results/serving.md`` (the 1M x 300 index takes ~15 minutes to build on
-2 cores; the process peaks at about 4 GB)::
+The figures of ``bench/results/serving.md`` (the 1M x 300 index took 39 minutes to build on
+2 busy cores; the process peaks at about 4 GB)::
 
     nice python bench/bench_serving.py --model bench/.data/serving/dev-cbow.w2v \\
         --analogies questions-words.txt --pairs wordsim353.tsv
