@@ -4,6 +4,13 @@ Queries follow gensim 4: cosine similarity, with each row scaled by its inverse 
 ``KeyedVectors``). Every query allocates its own scratch, and the heavy part is a NumPy matrix
 product, which runs in BLAS without the GIL, so any number of threads may query at once.
 
+Vectors stored as float16 (``kv.save(path, dtype="float16")``) are never multiplied in
+float16: ``float_row_blocks`` hands every query (and the norms) the rows a block at a time
+converted to float32, so the sums are float32 sums of the stored values, and no float32 copy
+of the matrix is kept. An approximate index (``w2v.index.AnnIndex``, or any object with
+gensim's ``most_similar(vector, num_neighbors)``) may answer ``most_similar`` instead of a
+scan of every row.
+
 ``SimilarityQueries`` is a mixin: it holds no state, and reads the vectors, keys and norms
 through ``KeyedVectors``'s own attributes (``vectors``, ``vector_size``, ``index_to_key``,
 ``get_index``, ``get_vector``, ``has_index_for``, ``_inverse_norms``).
@@ -12,10 +19,12 @@ through ``KeyedVectors``'s own attributes (``vectors``, ``vector_size``, ``index
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
+
+from w2v.vectors.index import neighbours_from_indexer
 
 Key = Union[str, int]
 KeyOrVector = Union[str, int, np.ndarray]
@@ -30,6 +39,47 @@ KEY_TYPES = (str, int, np.integer)
 BLOCK_ELEMENTS = 1 << 25
 #: Rows of scores ranked at a time in batched queries.
 TOPK_ROWS = 16
+#: Bytes of one block of rows converted to float32 for a query when the vectors are stored in
+#: a narrower type (float16): small enough to stay in cache between conversion and product.
+CONVERT_BLOCK_BYTES = 1 << 22
+
+
+def compute_dtype(stored: np.dtype) -> np.dtype:
+    """The type queries compute in: float64 for float64 vectors, float32 for any other.
+
+    Examples
+    --------
+    >>> compute_dtype(np.dtype(np.float16)), compute_dtype(np.dtype(np.float64))
+    (dtype('float32'), dtype('float64'))
+    """
+    return np.dtype(np.float64) if np.dtype(stored) == np.float64 else np.dtype(np.float32)
+
+
+def float_row_blocks(vectors: np.ndarray, stop: int, first: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+    """``(offset, rows)`` blocks covering ``vectors[first:stop]``, each in ``compute_dtype``
+    (``offset`` counts from ``first``).
+
+    Vectors already in that type come as one block, the rows themselves (no copy). Others
+    (float16) are converted a block of ``CONVERT_BLOCK_BYTES`` at a time into one reused
+    buffer: use each block before asking for the next.
+
+    Examples
+    --------
+    >>> halves = np.arange(6, dtype=np.float16).reshape(3, 2)
+    >>> [(start, block.dtype.name, block.shape) for start, block in float_row_blocks(halves, 3)]
+    [(0, 'float32', (3, 2))]
+    """
+    rows = vectors[first:stop]
+    dtype = compute_dtype(rows.dtype)
+    if rows.dtype == dtype:
+        yield 0, rows
+        return
+    step = max(1, CONVERT_BLOCK_BYTES // max(1, dtype.itemsize * rows.shape[1]))
+    buffer = np.empty((min(step, len(rows)), rows.shape[1]), dtype=dtype)
+    for start in range(0, len(rows), step):
+        block = buffer[:min(step, len(rows) - start)]
+        np.copyto(block, rows[start:start + len(block)], casting="unsafe")
+        yield start, block
 
 
 def _ensure_list(value: Any) -> list:
@@ -176,8 +226,8 @@ class SimilarityQueries:
             query = _unit(self._query_vector(word_or_vector))
         if len(other_words):
             rows = [self.get_index(key) for key in other_words]
-            return 1 - (self.vectors[rows] @ query) * self._inverse_norms()[rows]
-        return 1 - (self._live_vectors() @ query) * self._inverse_norms()
+            return 1 - (self._float_rows(rows) @ query) * self._inverse_norms()[rows]
+        return 1 - self._scores(query, len(self))
 
     def closer_than(self, key1: Key, key2: Key) -> list[str]:
         """Every key closer to ``key1`` than ``key2`` is (``key1`` left out).
@@ -334,7 +384,7 @@ class SimilarityQueries:
             mean /= total
         if post_normalize:
             mean = _unit(mean)
-        return mean.astype(self.vectors.dtype)
+        return mean.astype(compute_dtype(self.vectors.dtype))
 
     def _query_vector(self, vector: Any) -> np.ndarray:
         """A vector given in a query, as float64, checked to have this model's size."""
@@ -365,9 +415,28 @@ class SimilarityQueries:
     def _limit(self, restrict_vocab: int | None) -> int:
         return len(self) if not restrict_vocab else min(int(restrict_vocab), len(self))
 
+    def _float_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """A copy of some rows, in the type queries compute in."""
+        return np.asarray(self.vectors[rows], dtype=compute_dtype(self.vectors.dtype))
+
+    def _products(self, left: np.ndarray, limit: int, start: int = 0) -> np.ndarray:
+        """``left @ vectors[start:limit].T`` (``left`` one vector or a matrix of them), in float.
+
+        A block of rows at a time (``float_row_blocks``): float16 vectors are never
+        multiplied in float16, and one matrix product for float32 ones.
+        """
+        dtype = compute_dtype(self.vectors.dtype)
+        left = np.asarray(left, dtype=dtype)
+        products = np.empty(left.shape[:-1] + (limit - start,), dtype=dtype)
+        for offset, block in float_row_blocks(self.vectors, limit, start):
+            np.matmul(left, block.T, out=products[..., offset:offset + len(block)])
+        return products
+
     def _scores(self, query: np.ndarray, limit: int, start: int = 0) -> np.ndarray:
         """Cosine of ``query`` (unit length) with each of the rows ``start`` to ``limit``."""
-        return (self.vectors[start:limit] @ query.astype(self.vectors.dtype)) * self._inverse_norms()[start:limit]
+        scores = self._products(query, limit, start)
+        scores *= self._inverse_norms()[start:limit]
+        return scores
 
     def _ranked(self, scores: np.ndarray, topn: int, exclude: set[int], start: int = 0) -> list[tuple[str, float]]:
         best = top_k(scores, topn + len(exclude)) + start
@@ -395,12 +464,16 @@ class SimilarityQueries:
             is) are averaged with weight +1 (positive) or -1 (negative), or the weight given
             in a pair, then normalised.
         topn : int or None
-            Number of results; ``None`` returns the similarity of every key, as an array.
+            Number of results; ``None`` returns the similarity of every key, as an array
+            (an exact scan, even with an ``indexer``).
         restrict_vocab : int, optional
             Only search the first ``restrict_vocab`` rows (the most frequent keys when the
-            vocabulary is sorted).
+            vocabulary is sorted). Not with an ``indexer``.
         indexer : object, optional
-            An approximate nearest-neighbour index with ``most_similar(vector, topn)``.
+            An approximate nearest-neighbour index that answers instead of a scan of every
+            row: a :class:`w2v.index.AnnIndex` built or loaded for these vectors, or any
+            object with gensim's ``most_similar(vector, num_neighbors)``. Unlike gensim, the
+            query keys are left out of the result here too.
         clip_start, clip_end : int, optional
             Only search the rows from ``clip_start`` up to ``clip_end`` (gensim's keywords;
             ``restrict_vocab``, if given, overrides them). With ``topn=None`` the array holds
@@ -410,6 +483,11 @@ class SimilarityQueries:
         -------
         list of (str, float)
             Keys and cosine similarities, best first; the query keys are left out.
+
+        Raises
+        ------
+        ValueError
+            If ``indexer`` is an ``AnnIndex`` of other vectors, or with ``restrict_vocab``.
 
         Examples
         --------
@@ -426,16 +504,17 @@ class SimilarityQueries:
             return []
         keys, weights = self._weighted_terms(positive, negative)
         query = self.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False)
-        if indexer is not None and isinstance(topn, (int, np.integer)):
-            return indexer.most_similar(query, topn)
+        if indexer is not None and topn is not None:
+            excluded = [self._query_rows(keys)]
+            return neighbours_from_indexer(self, indexer, query[np.newaxis, :], int(topn), excluded, restrict_vocab)[0]
         start, end = self._clip(restrict_vocab, clip_start, clip_end)
         scores = self._scores(query, end, start)
         if topn is None:
             return scores
         return self._ranked(scores, int(topn), self._query_rows(keys), start)
 
-    def similar_by_key(self, key: Key, topn: int | None = 10,
-                       restrict_vocab: int | None = None) -> list[tuple[str, float]] | np.ndarray:
+    def similar_by_key(self, key: Key, topn: int | None = 10, restrict_vocab: int | None = None,
+                       indexer: Any = None) -> list[tuple[str, float]] | np.ndarray:
         """The ``topn`` keys most similar to ``key`` (``most_similar(positive=[key])``).
 
         Examples
@@ -446,13 +525,15 @@ class SimilarityQueries:
         >>> kv.similar_by_word("a", topn=1)[0][0]
         'b'
         """
-        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab, indexer=indexer)
 
     similar_by_word = similar_by_key
 
-    def similar_by_vector(self, vector: np.ndarray, topn: int | None = 10,
-                          restrict_vocab: int | None = None) -> list[tuple[str, float]] | np.ndarray:
+    def similar_by_vector(self, vector: np.ndarray, topn: int | None = 10, restrict_vocab: int | None = None,
+                          indexer: Any = None) -> list[tuple[str, float]] | np.ndarray:
         """The ``topn`` keys most similar to ``vector`` (no key is left out).
+
+        ``indexer`` is an approximate index, as in ``most_similar``.
 
         Examples
         --------
@@ -462,7 +543,8 @@ class SimilarityQueries:
         >>> kv.similar_by_vector(np.array([0.1, 1.0]), topn=1)[0][0]
         'b'
         """
-        return self.most_similar(positive=[np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
+        return self.most_similar(positive=[np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab,
+                                 indexer=indexer)
 
     def most_similar_cosmul(self, positive: KeyOrVector | Sequence[KeyOrVector] | None = None,
                             negative: KeyOrVector | Sequence[KeyOrVector] | None = None,
@@ -490,18 +572,18 @@ class SimilarityQueries:
         if not positive:
             raise ValueError("cannot compute similarity with no input")
         terms = np.array([self.get_vector(item, norm=True) if isinstance(item, KEY_TYPES)
-                          else _unit(np.asarray(item, dtype=np.float64)) for item in positive + negative],
-                         dtype=self.vectors.dtype)
+                          else _unit(np.asarray(item, dtype=np.float64)) for item in positive + negative])
         limit = self._limit(restrict_vocab)
-        # One product for every term: (limit x d) @ (d x terms), each column a cosine.
-        shifted = (1 + (self.vectors[:limit] @ terms.T) * self._inverse_norms()[:limit, np.newaxis]) / 2
-        scores = shifted[:, :len(positive)].prod(axis=1) / (shifted[:, len(positive):].prod(axis=1) + 1e-6)
+        # One product for every term: (terms x d) @ (d x limit), each row a cosine.
+        shifted = (1 + self._products(terms, limit) * self._inverse_norms()[:limit]) / 2
+        scores = shifted[:len(positive)].prod(axis=0) / (shifted[len(positive):].prod(axis=0) + 1e-6)
         if topn is None:
             return scores
         return self._ranked(scores, int(topn), self._query_rows(positive + negative))
 
     def most_similar_batch(self, queries: Sequence[KeyOrVector] | np.ndarray, topn: int = 10,
-                           restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
+                           restrict_vocab: int | None = None,
+                           indexer: Any = None) -> list[list[tuple[str, float]]]:
         """``most_similar`` for many queries at once, in one matrix product.
 
         Each query (a key, or a vector) gives the same result as ``most_similar(query)``,
@@ -514,6 +596,9 @@ class SimilarityQueries:
         queries : sequence of keys or vectors, or a 2-D array (one vector per row)
         topn : int
         restrict_vocab : int, optional
+        indexer : object, optional
+            An approximate index, as in ``most_similar``; a :class:`w2v.index.AnnIndex`
+            answers the whole batch in one call.
 
         Returns
         -------
@@ -531,7 +616,7 @@ class SimilarityQueries:
         queries = list(queries) if not isinstance(queries, np.ndarray) else list(np.atleast_2d(queries))
         if not queries or topn < 1:
             return [[] for _ in queries]
-        matrix = np.empty((len(queries), self.vector_size), dtype=self.vectors.dtype)
+        matrix = np.empty((len(queries), self.vector_size), dtype=compute_dtype(self.vectors.dtype))
         own_rows = np.full(len(queries), -1, dtype=np.intp)
         for i, query in enumerate(queries):
             if isinstance(query, KEY_TYPES):
@@ -539,12 +624,15 @@ class SimilarityQueries:
                 matrix[i] = self.get_vector(query, norm=True)
             else:
                 matrix[i] = _unit(self._query_vector(query))
+        if indexer is not None:
+            excluded = [{row} if row >= 0 else set() for row in own_rows.tolist()]
+            return neighbours_from_indexer(self, indexer, matrix, topn, excluded, restrict_vocab)
         limit = self._limit(restrict_vocab)
         inverse = self._inverse_norms()[:limit]
         block = max(1, BLOCK_ELEMENTS // max(limit, 1))
         results = []
         for start in range(0, len(queries), block):
-            scores = matrix[start:start + block] @ self.vectors[:limit].T
+            scores = self._products(matrix[start:start + block], limit)
             scores *= inverse
             rows = np.arange(len(scores))
             own = own_rows[start:start + block]
