@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import w2v.vectors.queries
+import w2v.vectors.rows
 from w2v import KeyedVectors
 
 
@@ -25,7 +25,7 @@ def upcast(kv):
 @pytest.fixture(params=[False, True], ids=["one block", "many blocks"])
 def half(request, monkeypatch):
     if request.param:  # conversion blocks of 7 rows: queries must stitch the blocks together
-        monkeypatch.setattr(w2v.vectors.queries, "CONVERT_BLOCK_BYTES", 7 * 20 * 4)
+        monkeypatch.setattr(w2v.vectors.rows, "CONVERT_BLOCK_BYTES", 7 * 20 * 4)
     return random_kv(dtype=np.float16)
 
 

@@ -10,7 +10,7 @@ threads may query at once. The queries themselves are ``w2v.vectors.queries``'s
 
 The vectors may be stored as float16 (``save(path, dtype="float16")``, or
 ``KeyedVectors(size, dtype=np.float16)``): half the file and the memory, while norms and
-queries compute in float32 (``queries.float_row_blocks``).
+queries compute in float32 (``rows.float_row_blocks``).
 
 Why it is longer than 600 lines: it is gensim's ``KeyedVectors`` storage surface (keys,
 attributes, building, norms, files, conversion to and from gensim) in one class, and each
@@ -31,7 +31,8 @@ import numpy as np
 
 from w2v.io import native as persistence, word2vec_format as formats
 from w2v.vectors import evaluation
-from w2v.vectors.queries import KEY_TYPES, Key, SimilarityQueries, compute_dtype, float_row_blocks
+from w2v.vectors.queries import Key, SimilarityQueries
+from w2v.vectors.rows import KEY_TYPES, compute_dtype, float_row_blocks
 
 logger = logging.getLogger(__name__)
 
