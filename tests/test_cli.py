@@ -155,3 +155,34 @@ def test_every_subcommand_has_help(command):
 def test_bad_train_flag_value_exits_2():
     result = w2v("train", "-train", "x", "-output", "y", "-hs", "2")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_convert_to_float16(trained, tmp_path):
+    from w2v import KeyedVectors
+
+    output, _ = trained
+    half = tmp_path / "half.kv"
+    result = w2v("convert", str(output), str(half), "--dtype", "float16", check=True)
+    assert "float16" in result.stderr
+    loaded = KeyedVectors.load(str(half))
+    original = KeyedVectors.load_word2vec_format(str(output), binary=True)
+    assert loaded.vectors.dtype == "float16" and loaded.index_to_key == original.index_to_key
+    refused = w2v("convert", str(output), str(tmp_path / "half.bin"), "--dtype", "float16")
+    assert refused.returncode == 1 and "native format" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_similar_answers_from_an_index_and_refuses_a_damaged_one(trained, tmp_path):
+    pytest.importorskip("faiss")
+    from w2v import KeyedVectors
+    from w2v.index import AnnIndex
+
+    output, _ = trained
+    index_path = tmp_path / "vectors.ann"
+    AnnIndex.build(KeyedVectors.load_word2vec_format(str(output), binary=True)).save(index_path)
+    exact = w2v("similar", str(output), "paris", "--topn", "3", check=True).stdout
+    indexed = w2v("similar", str(output), "paris", "--topn", "3", "--index", str(index_path), check=True).stdout
+    assert indexed.split()[::2] == exact.split()[::2]
+    index_path.write_bytes(index_path.read_bytes()[:-10])
+    damaged = w2v("similar", str(output), "paris", "--index", str(index_path))
+    assert damaged.returncode == 1 and "Traceback" not in damaged.stderr
+    assert str(index_path) in damaged.stderr and "truncated" in damaged.stderr

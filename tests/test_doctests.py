@@ -9,7 +9,7 @@ import pytest
 import w2v
 
 # Modules whose examples need an optional dependency (an extra of the package).
-OPTIONAL = {"w2v.vectors.plot": "matplotlib"}
+OPTIONAL = {"w2v.vectors.plot": "matplotlib", "w2v.vectors.index": "faiss", "w2v.index": "faiss"}
 
 # Every module of every subpackage, compiled ones included.
 MODULES = sorted(name for _, name, _ in pkgutil.walk_packages(w2v.__path__, "w2v.")

@@ -1,13 +1,13 @@
 """The test suite runs where optional packages are missing (wheels are tested on platforms
 where gensim has no wheel, e.g. musllinux and CPython 3.14; matplotlib is only in the
-``plot`` extra): a test module may only import them after ``pytest.importorskip``."""
+``plot`` extra, faiss in the ``ann`` extra): a test module may only import them after ``pytest.importorskip``."""
 
 import re
 from pathlib import Path
 
 import pytest
 
-OPTIONAL = ("gensim", "matplotlib")
+OPTIONAL = ("gensim", "matplotlib", "faiss")
 TESTS = sorted(Path(__file__).parent.glob("*.py"))
 
 

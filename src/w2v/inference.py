@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from w2v import _inference
-from w2v.vectors.queries import top_k
+from w2v.vectors.rows import top_k
 
 if TYPE_CHECKING:
     from w2v.model import Word2Vec

@@ -124,11 +124,16 @@ def load_vectors(path: str, fmt: str | None = None) -> KeyedVectors:
     return KeyedVectors.load_word2vec_format(path, binary=fmt == "binary")
 
 
-def save_vectors(vectors: KeyedVectors, path: str, fmt: str | None = None) -> str:
-    """Save word vectors in the format ``fmt`` or the one the file name says; returns it."""
+def save_vectors(vectors: KeyedVectors, path: str, fmt: str | None = None, dtype: str | None = None) -> str:
+    """Save word vectors in the format ``fmt`` or the one the file name says; returns it.
+
+    ``dtype`` (native format only) stores the vectors in that type, e.g. ``float16``.
+    """
     fmt = detect_format(path, fmt)
     if fmt == "native":
-        vectors.save(path)
+        vectors.save(path, dtype=dtype)
+    elif dtype is not None:
+        raise CommandError(f"--dtype is for w2v's native format (.kv, .w2v); the {fmt} format stores float32")
     else:
         vectors.save_word2vec_format(path, binary=fmt == "binary")
     return fmt
@@ -370,10 +375,18 @@ def _check_known(vectors: KeyedVectors, words: Sequence[str]) -> None:
 
 def run_similar(args: argparse.Namespace) -> int:
     vectors = load_vectors(args.vectors, args.format)
+    index = None
+    if args.index:
+        from w2v.vectors.index import AnnIndex
+
+        try:
+            index = AnnIndex.load(_require_file(args.index), vectors)
+        except ImportError as error:  # faiss is an optional dependency: say which extra brings it
+            raise CommandError(str(error)) from None
 
     def answer(words: list[str]) -> list[tuple[str, float]]:
         _check_known(vectors, words)
-        return vectors.most_similar(positive=words, topn=args.topn)
+        return vectors.most_similar(positive=words, topn=args.topn, indexer=index)
     queries = _queries(args.words, None, "Enter word or sentence (EXIT to break): ")
     return _answer(queries, not args.words, answer)
 
@@ -422,8 +435,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_convert(args: argparse.Namespace) -> int:
     vectors = load_vectors(args.input, args.input_format)
-    fmt = save_vectors(vectors, args.output, args.output_format)
-    print(f"w2v convert: wrote {len(vectors)} vectors to {args.output} ({fmt})", file=sys.stderr)
+    fmt = save_vectors(vectors, args.output, args.output_format, args.dtype)
+    stored = f", {args.dtype}" if args.dtype else ""
+    print(f"w2v convert: wrote {len(vectors)} vectors to {args.output} ({fmt}{stored})", file=sys.stderr)
     return 0
 
 
@@ -447,6 +461,9 @@ def _add_query_parsers(commands: argparse._SubParsersAction) -> None:
         "With no WORD, read queries from stdin, one per line, until EOF or EXIT.")
     similar.add_argument("words", nargs="*", metavar="WORD")
     similar.add_argument("--topn", type=positive_int, default=40, help="how many (default 40)")
+    similar.add_argument("--index", metavar="FILE",
+                         help="answer from this approximate-neighbour index of VECTORS (AnnIndex.save; "
+                              "its FILE.json must be beside it; needs pip install \"w2v[ann]\")")
     similar.set_defaults(handler=run_similar)
 
     analogy = vectors_parser(
@@ -478,6 +495,9 @@ def _add_query_parsers(commands: argparse._SubParsersAction) -> None:
     convert.add_argument("output", metavar="OUTPUT")
     convert.add_argument("--from", dest="input_format", choices=FORMATS, help="input format")
     convert.add_argument("--to", dest="output_format", choices=FORMATS, help="output format")
+    convert.add_argument("--dtype", choices=("float16", "float32", "float64"),
+                         help="native output only: store the vectors in this type (float16 halves the file "
+                              "and the memory of a service that loads it)")
     convert.set_defaults(handler=run_convert)
 
 

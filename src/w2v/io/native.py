@@ -70,8 +70,11 @@ def _keys_text(keys: list[str]) -> bytes:
     return encode_keys(keys)
 
 
-def keyed_vectors_members(kv: "KeyedVectors", prefix: str = "wv/") -> tuple[dict, dict, dict]:
+def keyed_vectors_members(kv: "KeyedVectors", prefix: str = "wv/",
+                          vectors: np.ndarray | None = None) -> tuple[dict, dict, dict]:
     """(manifest section, text members, array members) describing ``kv``.
+
+    ``vectors`` stands in for ``kv``'s live rows (the same rows in another type, e.g. float16).
 
     Examples
     --------
@@ -85,7 +88,9 @@ def keyed_vectors_members(kv: "KeyedVectors", prefix: str = "wv/") -> tuple[dict
     count = len(kv)
     section = {"vector_size": kv.vector_size, "count": count, "attributes": sorted(kv.expandos)}
     texts = {prefix + "keys.txt": _keys_text(kv.index_to_key)}
-    arrays = {prefix + "vectors.npy": kv.vectors[:count]}
+    if vectors is not None and vectors.shape != (count, kv.vector_size):
+        raise ValueError(f"vectors to save have shape {vectors.shape}, expected {(count, kv.vector_size)}")
+    arrays = {prefix + "vectors.npy": kv.vectors[:count] if vectors is None else vectors}
     for attr, values in kv.expandos.items():
         if not attr or "/" in attr or attr.startswith("."):
             raise ValueError(f"attribute name {attr!r} cannot be a file name")
@@ -154,8 +159,10 @@ def keyed_vectors_from(archive: Archive, cls: type, prefix: str = "wv/") -> "Key
     return kv
 
 
-def save_keyed_vectors(kv: "KeyedVectors", path: PathLike) -> None:
+def save_keyed_vectors(kv: "KeyedVectors", path: PathLike, vectors: np.ndarray | None = None) -> None:
     """Save ``kv`` in the native format (see the module docstring); ``kv.save`` calls this.
+
+    ``vectors``: the rows to store instead of ``kv.vectors`` (see ``keyed_vectors_members``).
 
     Examples
     --------
@@ -168,7 +175,7 @@ def save_keyed_vectors(kv: "KeyedVectors", path: PathLike) -> None:
     >>> load_keyed_vectors(path, mmap="r")["a"]
     array([1., 2.], dtype=float32)
     """
-    section, texts, arrays = keyed_vectors_members(kv)
+    section, texts, arrays = keyed_vectors_members(kv, vectors=vectors)
     write_archive(path, {"kind": "KeyedVectors", "wv": section}, texts, arrays)
 
 

@@ -130,18 +130,17 @@ def _answer_block(kv: "KeyedVectors", vocabulary: _RestrictedVocabulary, rows: n
     """Row of the best answer to each question (a, b, c rows in ``rows``, shape (m, 3))."""
     limit = vocabulary.limit
     inverse = kv._inverse_norms()
-    vectors = kv.vectors[:limit]
-    unit = kv.vectors[rows] * inverse[rows][..., np.newaxis]  # (m, 3, d)
+    unit = kv._float_rows(rows) * inverse[rows][..., np.newaxis]  # (m, 3, d)
     if cosmul:
         # 3CosMul: one product scores a, b and c against every word.
-        cosines = (unit.reshape(-1, kv.vector_size) @ vectors.T) * inverse[:limit]
+        cosines = kv._products(unit.reshape(-1, kv.vector_size), limit) * inverse[:limit]
         shifted = ((1 + cosines) / 2).reshape(len(rows), 3, limit)
         scores = shifted[:, 1] * shifted[:, 2] / (shifted[:, 0] + 1e-6)
     else:
         # 3CosAdd: the unit mean of b + c - a (gensim's most_similar), one product.
         query = unit[:, 1] + unit[:, 2] - unit[:, 0]
         query /= np.maximum(np.linalg.norm(query, axis=1, keepdims=True), 1e-12)
-        scores = (query @ vectors.T) * inverse[:limit]
+        scores = kv._products(query, limit) * inverse[:limit]
     for column in range(3):
         scores[np.arange(len(rows)), rows[:, column]] = -np.inf  # the query words never answer
     if vocabulary.variants:
@@ -334,7 +333,7 @@ def evaluate_word_pairs(kv: "KeyedVectors", pairs: PathLike, delimiter: str = "\
                          f"pair has a word outside the first {vocabulary.limit} keys of {kv}")
     rows_array = np.array(rows, dtype=np.intp)
     inverse = kv._inverse_norms()
-    unit = kv.vectors[rows_array] * inverse[rows_array][..., np.newaxis]
+    unit = kv._float_rows(rows_array) * inverse[rows_array][..., np.newaxis]
     model = np.einsum("ij,ij->i", unit[:, 0], unit[:, 1]).astype(np.float64)
     model[rows_array[:, 0] < 0] = 0.0  # dummy4unknown
     from scipy import stats  # imported here: it takes a noticeable time, and only this needs it

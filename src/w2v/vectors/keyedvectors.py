@@ -8,6 +8,10 @@ The norms are computed once, under a lock, and kept in one immutable tuple, so a
 threads may query at once. The queries themselves are ``w2v.vectors.queries``'s
 ``SimilarityQueries``, which ``KeyedVectors`` inherits.
 
+The vectors may be stored as float16 (``save(path, dtype="float16")``, or
+``KeyedVectors(size, dtype=np.float16)``): half the file and the memory, while norms and
+queries compute in float32 (``rows.float_row_blocks``).
+
 Why it is longer than 600 lines: it is gensim's ``KeyedVectors`` storage surface (keys,
 attributes, building, norms, files, conversion to and from gensim) in one class, and each
 public method carries its documentation and doctest; the work behind the file methods is in
@@ -27,11 +31,39 @@ import numpy as np
 
 from w2v.io import FormatError, native as persistence, word2vec_format as formats
 from w2v.vectors import evaluation
-from w2v.vectors.queries import KEY_TYPES, Key, SimilarityQueries, compute_dtype
+from w2v.vectors.queries import Key, SimilarityQueries
+from w2v.vectors.rows import KEY_TYPES, compute_dtype, float_row_blocks
 
 logger = logging.getLogger(__name__)
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+
+def storable(values: np.ndarray | Sequence, dtype: np.dtype) -> np.ndarray:
+    """``values`` as an array of ``dtype``, refusing finite values that type cannot hold.
+
+    Casting 1e5 to float16 gives inf: a vector that silently became infinite would answer
+    every query with NaN, so it is an error instead.
+
+    Examples
+    --------
+    >>> storable([[1.5, -2.0]], np.dtype(np.float16))
+    array([[ 1.5, -2. ]], dtype=float16)
+    >>> storable([[1e5, 0.0]], np.dtype(np.float16))
+    Traceback (most recent call last):
+    ...
+    ValueError: a value of the vectors (1e+05) is beyond the range of float16 (±65504)
+    """
+    dtype = np.dtype(dtype)
+    original = np.asarray(values)
+    with np.errstate(over="ignore", invalid="ignore"):  # NumPy warns of the overflow it makes: checked below
+        converted = original.astype(dtype, copy=False)
+    if dtype.kind == "f" and original.dtype != dtype and converted.size and not np.isfinite(converted).all():
+        overflow = np.isinf(converted) & np.isfinite(original)
+        if overflow.any():
+            raise ValueError(f"a value of the vectors ({original[overflow].flat[0]:.4g}) is beyond the range of "
+                             f"{dtype.name} (±{np.finfo(dtype).max:.5g})")
+    return converted
 
 
 class KeyedVectors(SimilarityQueries):
@@ -215,7 +247,8 @@ class KeyedVectors(SimilarityQueries):
         """
         index = self.get_index(key)
         if norm:
-            return self.vectors[index] * self._inverse_norms()[index]
+            return np.multiply(self.vectors[index], self._inverse_norms()[index],
+                               dtype=compute_dtype(self.vectors.dtype))
         return self.vectors[index]
 
     word_vec = get_vector
@@ -294,7 +327,7 @@ class KeyedVectors(SimilarityQueries):
             keys, weights = [keys], np.reshape(weights, (1, -1))
             extras = {attr: np.reshape(value, (1,)) for attr, value in (extras or {}).items()}
         keys = list(keys)
-        weights = np.asarray(weights, dtype=self.vectors.dtype)
+        weights = storable(weights, self.vectors.dtype)
         if weights.ndim == 1 and len(keys) == 1:
             weights = weights.reshape(1, -1)
         if weights.shape != (len(keys), self.vector_size):
@@ -485,9 +518,12 @@ class KeyedVectors(SimilarityQueries):
         with self._norm_lock:
             cache = self._norm_cache
             if force or cache is None or cache[0] is not self.vectors or len(cache[1]) != len(self):
-                live = self._live_vectors()
-                norms = np.sqrt(np.einsum("ij,ij->i", live, live, dtype=compute_dtype(live.dtype)))  # no n x d temporary
-                self._norm_cache = (self.vectors, norms, self._inverse(norms))
+                vectors = self.vectors
+                norms = np.empty(len(self), dtype=compute_dtype(vectors.dtype))
+                for start, block in float_row_blocks(vectors, len(self)):
+                    # no n x d temporary
+                    np.sqrt(np.einsum("ij,ij->i", block, block), out=norms[start:start + len(block)])
+                self._norm_cache = (vectors, norms, self._inverse(norms))
 
     def _inverse_norms(self) -> np.ndarray:
         """1 / norm of every row (0 for a zero vector), computed once."""
@@ -533,7 +569,7 @@ class KeyedVectors(SimilarityQueries):
         return self._live_vectors() * self._inverse_norms()[:, np.newaxis]
 
     def unit_normalize_all(self) -> None:
-        """Replace every vector by its unit-length version (irreversible).
+        """Replace every vector by its unit-length version (irreversible), in the same type.
 
         Examples
         --------
@@ -543,7 +579,7 @@ class KeyedVectors(SimilarityQueries):
         >>> kv["a"]
         array([0.6, 0.8], dtype=float32)
         """
-        self.vectors = self.get_normed_vectors()
+        self.vectors = self.get_normed_vectors().astype(self.vectors.dtype, copy=False)
         self.fill_norms(force=True)
 
     # ------------------------------------------------------------------ evaluation
@@ -572,16 +608,42 @@ class KeyedVectors(SimilarityQueries):
 
     # ------------------------------------------------------------------ persistence
 
-    def save(self, path: PathLike) -> None:
+    def save(self, path: PathLike, dtype: np.dtype | type | str | None = None) -> None:
         """Save to one file in w2v's native format (no pickle; see ``w2v.io.native``).
 
         The write is atomic: a crash mid-save leaves any previous file intact.
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+        dtype : {None, "float16", "float32", "float64"}
+            Store the vectors in this type (default: as they are). ``"float16"`` halves
+            the file, and the memory of a model loaded from it; ``load`` returns float16
+            vectors, which queries read in float32.
+
+        Raises
+        ------
+        ValueError
+            If ``dtype`` is not a float type, or a vector has a value it cannot hold
+            (beyond ±65504 for float16).
+
         Examples
         --------
-        See ``load``.
+        >>> import os, tempfile
+        >>> kv = KeyedVectors(2)
+        >>> kv.add_vectors(["a", "b"], [[0.5, 1.0], [0.25, -2.0]])
+        >>> path = os.path.join(tempfile.mkdtemp(), "half.kv")
+        >>> kv.save(path, dtype="float16")
+        >>> KeyedVectors.load(path, mmap="r").vectors.dtype
+        dtype('float16')
         """
-        persistence.save_keyed_vectors(self, path)
+        vectors = None
+        if dtype is not None:
+            dtype = np.dtype(dtype)
+            if dtype.kind != "f":
+                raise ValueError(f"dtype must be float16, float32 or float64, got {dtype}")
+            vectors = storable(self._live_vectors(), dtype)
+        persistence.save_keyed_vectors(self, path, vectors=vectors)
 
     @classmethod
     def load(cls, path: PathLike, mmap: str | None = None, verify: bool | None = None) -> "KeyedVectors":

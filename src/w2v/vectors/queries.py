@@ -4,6 +4,13 @@ Queries follow gensim 4: cosine similarity, with each row scaled by its inverse 
 ``KeyedVectors``). Every query allocates its own scratch, and the heavy part is a NumPy matrix
 product, which runs in BLAS without the GIL, so any number of threads may query at once.
 
+Vectors stored as float16 (``kv.save(path, dtype="float16")``) are never multiplied in
+float16: ``float_row_blocks`` hands every query (and the norms) the rows a block at a time
+converted to float32, so the sums are float32 sums of the stored values, and no float32 copy
+of the matrix is kept. An approximate index (``w2v.index.AnnIndex``, or any object with
+gensim's ``most_similar(vector, num_neighbors)``) may answer ``most_similar`` instead of a
+scan of every row.
+
 ``SimilarityQueries`` is a mixin: it holds no state, and reads the vectors, keys and norms
 through ``KeyedVectors``'s own attributes (``vectors``, ``vector_size``, ``index_to_key``,
 ``get_index``, ``get_vector``, ``has_index_for``, ``_inverse_norms``).
@@ -17,81 +24,15 @@ from typing import Any, Union
 
 import numpy as np
 
+from w2v.vectors.index import neighbours_from_indexer
+from w2v.vectors.rows import (BLOCK_ELEMENTS, KEY_TYPES, TOPK_ROWS, _ensure_list, _unit, compute_dtype,
+                              float_row_blocks, top_k)
+
 Key = Union[str, int]
 KeyOrVector = Union[str, int, np.ndarray]
 WeightedQuery = Union[KeyOrVector, tuple]
 
 logger = logging.getLogger(__name__)
-
-KEY_TYPES = (str, int, np.integer)
-
-#: Upper bound on the elements of one block of scores in batched queries (128 MiB of
-#: float32): a block of queries is one matrix product, bigger batches take several.
-BLOCK_ELEMENTS = 1 << 25
-#: Rows of scores ranked at a time in batched queries.
-TOPK_ROWS = 16
-
-
-def _ensure_list(value: Any) -> list:
-    """gensim's convention: one key or one vector stands for a list of one."""
-    if value is None:
-        return []
-    if isinstance(value, KEY_TYPES) or (isinstance(value, np.ndarray) and value.ndim == 1):
-        return [value]
-    if isinstance(value, np.ndarray) and value.ndim == 2:
-        return list(value)
-    return list(value)
-
-
-def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest entries of each row of ``scores``, best first.
-
-    Uses a partial sort (``argpartition``), so it costs O(n) per row, not O(n log n).
-
-    Examples
-    --------
-    >>> top_k(np.array([0.1, 0.9, 0.5, 0.7]), 2)
-    array([1, 3])
-    >>> top_k(np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]), 2)
-    array([[0, 2],
-           [1, 2]])
-    >>> top_k(np.array([0.1, np.nan, 0.5]), 2)
-    array([2, 0])
-    """
-    n = scores.shape[-1]
-    k = min(int(k), n)
-    if k <= 0:
-        return np.empty(scores.shape[:-1] + (0,), dtype=np.intp)
-    if np.isnan(scores).any():
-        # NumPy orders NaN above every number: a NaN vector (e.g. loaded from a text file)
-        # would take the best places. It ranks last instead, as in gensim.
-        scores = np.where(np.isnan(scores), -np.inf, scores)
-    if k < n:
-        candidates = np.argpartition(scores, n - k, axis=-1)[..., n - k:]  # no negated copy
-    else:
-        candidates = np.broadcast_to(np.arange(n), scores.shape).copy()
-    order = np.argsort(-np.take_along_axis(scores, candidates, axis=-1), axis=-1, kind="stable")
-    return np.take_along_axis(candidates, order, axis=-1)
-
-
-def compute_dtype(dtype: np.dtype | type) -> np.dtype:
-    """The float type to compute in for vectors stored as ``dtype``: float32 or wider.
-
-    Integer vectors are scored in floats: cast to their own type, a unit-length query is
-    all zeros, and every score 0.
-
-    Examples
-    --------
-    >>> compute_dtype(np.float32), compute_dtype(np.int32), compute_dtype(np.float64)
-    (dtype('float32'), dtype('float64'), dtype('float64'))
-    """
-    return np.result_type(dtype, np.float32)
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = np.linalg.norm(vector)
-    return vector / norm if norm > 0 else vector
-
 
 class SimilarityQueries:
     """Cosine-similarity queries over the rows of a ``KeyedVectors`` (see the module notes).
@@ -190,8 +131,8 @@ class SimilarityQueries:
             query = _unit(self._query_vector(word_or_vector))
         if len(other_words):
             rows = [self.get_index(key) for key in other_words]
-            return 1 - (self.vectors[rows] @ query) * self._inverse_norms()[rows]
-        return 1 - (self._live_vectors() @ query) * self._inverse_norms()
+            return 1 - (self._float_rows(rows) @ query) * self._inverse_norms()[rows]
+        return 1 - self._scores(query, len(self))
 
     def closer_than(self, key1: Key, key2: Key) -> list[str]:
         """Every key closer to ``key1`` than ``key2`` is (``key1`` left out).
@@ -379,10 +320,28 @@ class SimilarityQueries:
     def _limit(self, restrict_vocab: int | None) -> int:
         return len(self) if not restrict_vocab else min(int(restrict_vocab), len(self))
 
+    def _float_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """A copy of some rows, in the type queries compute in."""
+        return np.asarray(self.vectors[rows], dtype=compute_dtype(self.vectors.dtype))
+
+    def _products(self, left: np.ndarray, limit: int, start: int = 0) -> np.ndarray:
+        """``left @ vectors[start:limit].T`` (``left`` one vector or a matrix of them), in float.
+
+        A block of rows at a time (``float_row_blocks``): float16 vectors are never
+        multiplied in float16, and one matrix product for float32 ones.
+        """
+        dtype = compute_dtype(self.vectors.dtype)
+        left = np.asarray(left, dtype=dtype)
+        products = np.empty(left.shape[:-1] + (limit - start,), dtype=dtype)
+        for offset, block in float_row_blocks(self.vectors, limit, start):
+            np.matmul(left, block.T, out=products[..., offset:offset + len(block)])
+        return products
+
     def _scores(self, query: np.ndarray, limit: int, start: int = 0) -> np.ndarray:
         """Cosine of ``query`` (unit length) with each of the rows ``start`` to ``limit``."""
-        query = query.astype(compute_dtype(self.vectors.dtype))
-        return (self.vectors[start:limit] @ query) * self._inverse_norms()[start:limit]
+        scores = self._products(query, limit, start)
+        scores *= self._inverse_norms()[start:limit]
+        return scores
 
     def _ranked(self, scores: np.ndarray, topn: int, exclude: set[int], start: int = 0) -> list[tuple[str, float]]:
         best = top_k(scores, topn + len(exclude)) + start
@@ -410,12 +369,16 @@ class SimilarityQueries:
             is) are averaged with weight +1 (positive) or -1 (negative), or the weight given
             in a pair, then normalised.
         topn : int or None
-            Number of results; ``None`` returns the similarity of every key, as an array.
+            Number of results; ``None`` returns the similarity of every key, as an array
+            (an exact scan, even with an ``indexer``).
         restrict_vocab : int, optional
             Only search the first ``restrict_vocab`` rows (the most frequent keys when the
-            vocabulary is sorted).
+            vocabulary is sorted). Not with an ``indexer``.
         indexer : object, optional
-            An approximate nearest-neighbour index with ``most_similar(vector, topn)``.
+            An approximate nearest-neighbour index that answers instead of a scan of every
+            row: a :class:`w2v.index.AnnIndex` built or loaded for these vectors, or any
+            object with gensim's ``most_similar(vector, num_neighbors)``. Unlike gensim, the
+            query keys are left out of the result here too.
         clip_start, clip_end : int, optional
             Only search the rows from ``clip_start`` up to ``clip_end`` (gensim's keywords;
             ``restrict_vocab``, if given, overrides them). With ``topn=None`` the array holds
@@ -425,6 +388,11 @@ class SimilarityQueries:
         -------
         list of (str, float)
             Keys and cosine similarities, best first; the query keys are left out.
+
+        Raises
+        ------
+        ValueError
+            If ``indexer`` is an ``AnnIndex`` of other vectors, or with ``restrict_vocab``.
 
         Examples
         --------
@@ -441,16 +409,17 @@ class SimilarityQueries:
             return []
         keys, weights = self._weighted_terms(positive, negative)
         query = self.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False)
-        if indexer is not None and isinstance(topn, (int, np.integer)):
-            return indexer.most_similar(query, topn)
+        if indexer is not None and topn is not None:
+            excluded = [self._query_rows(keys)]
+            return neighbours_from_indexer(self, indexer, query[np.newaxis, :], int(topn), excluded, restrict_vocab)[0]
         start, end = self._clip(restrict_vocab, clip_start, clip_end)
         scores = self._scores(query, end, start)
         if topn is None:
             return scores
         return self._ranked(scores, int(topn), self._query_rows(keys), start)
 
-    def similar_by_key(self, key: Key, topn: int | None = 10,
-                       restrict_vocab: int | None = None) -> list[tuple[str, float]] | np.ndarray:
+    def similar_by_key(self, key: Key, topn: int | None = 10, restrict_vocab: int | None = None,
+                       indexer: Any = None) -> list[tuple[str, float]] | np.ndarray:
         """The ``topn`` keys most similar to ``key`` (``most_similar(positive=[key])``).
 
         Examples
@@ -461,13 +430,15 @@ class SimilarityQueries:
         >>> kv.similar_by_word("a", topn=1)[0][0]
         'b'
         """
-        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab, indexer=indexer)
 
     similar_by_word = similar_by_key
 
-    def similar_by_vector(self, vector: np.ndarray, topn: int | None = 10,
-                          restrict_vocab: int | None = None) -> list[tuple[str, float]] | np.ndarray:
+    def similar_by_vector(self, vector: np.ndarray, topn: int | None = 10, restrict_vocab: int | None = None,
+                          indexer: Any = None) -> list[tuple[str, float]] | np.ndarray:
         """The ``topn`` keys most similar to ``vector`` (no key is left out).
+
+        ``indexer`` is an approximate index, as in ``most_similar``.
 
         Examples
         --------
@@ -477,7 +448,8 @@ class SimilarityQueries:
         >>> kv.similar_by_vector(np.array([0.1, 1.0]), topn=1)[0][0]
         'b'
         """
-        return self.most_similar(positive=[np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
+        return self.most_similar(positive=[np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab,
+                                 indexer=indexer)
 
     def most_similar_cosmul(self, positive: KeyOrVector | Sequence[KeyOrVector] | None = None,
                             negative: KeyOrVector | Sequence[KeyOrVector] | None = None,
@@ -505,18 +477,18 @@ class SimilarityQueries:
         if not positive:
             raise ValueError("cannot compute similarity with no input")
         terms = np.array([self.get_vector(item, norm=True) if isinstance(item, KEY_TYPES)
-                          else _unit(np.asarray(item, dtype=np.float64)) for item in positive + negative],
-                         dtype=compute_dtype(self.vectors.dtype))
+                          else _unit(np.asarray(item, dtype=np.float64)) for item in positive + negative])
         limit = self._limit(restrict_vocab)
-        # One product for every term: (limit x d) @ (d x terms), each column a cosine.
-        shifted = (1 + (self.vectors[:limit] @ terms.T) * self._inverse_norms()[:limit, np.newaxis]) / 2
-        scores = shifted[:, :len(positive)].prod(axis=1) / (shifted[:, len(positive):].prod(axis=1) + 1e-6)
+        # One product for every term: (terms x d) @ (d x limit), each row a cosine.
+        shifted = (1 + self._products(terms, limit) * self._inverse_norms()[:limit]) / 2
+        scores = shifted[:len(positive)].prod(axis=0) / (shifted[len(positive):].prod(axis=0) + 1e-6)
         if topn is None:
             return scores
         return self._ranked(scores, int(topn), self._query_rows(positive + negative))
 
     def most_similar_batch(self, queries: Sequence[KeyOrVector] | np.ndarray, topn: int = 10,
-                           restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
+                           restrict_vocab: int | None = None,
+                           indexer: Any = None) -> list[list[tuple[str, float]]]:
         """``most_similar`` for many queries at once, in one matrix product.
 
         Each query (a key, or a vector) gives the same result as ``most_similar(query)``,
@@ -529,6 +501,9 @@ class SimilarityQueries:
         queries : sequence of keys or vectors, or a 2-D array (one vector per row)
         topn : int
         restrict_vocab : int, optional
+        indexer : object, optional
+            An approximate index, as in ``most_similar``; a :class:`w2v.index.AnnIndex`
+            answers the whole batch in one call.
 
         Returns
         -------
@@ -554,12 +529,15 @@ class SimilarityQueries:
                 matrix[i] = self.get_vector(query, norm=True)
             else:
                 matrix[i] = _unit(self._query_vector(query))
+        if indexer is not None:
+            excluded = [{row} if row >= 0 else set() for row in own_rows.tolist()]
+            return neighbours_from_indexer(self, indexer, matrix, topn, excluded, restrict_vocab)
         limit = self._limit(restrict_vocab)
         inverse = self._inverse_norms()[:limit]
         block = max(1, BLOCK_ELEMENTS // max(limit, 1))
         results = []
         for start in range(0, len(queries), block):
-            scores = matrix[start:start + block] @ self.vectors[:limit].T
+            scores = self._products(matrix[start:start + block], limit)
             scores *= inverse
             rows = np.arange(len(scores))
             own = own_rows[start:start + block]
