@@ -72,7 +72,6 @@ THREAD_STREAMS = "each worker thread has its own random stream: several workers 
 EPOCH_LOSS = "the loss is the latest epoch's (0 when a tiny corpus's last epoch trains no pair)"
 PREDICT_HS = "predict_output_word answers with hierarchical softmax instead of raising"
 CHUNK_SIZE = "gensim's private _load_word2vec_format(binary_chunk_size=) has no counterpart"
-TRUNCATED = "a truncated C-format file raises ValueError (the reliability branch adds EOFError)"
 PHRASE_BASE = "phrase analysis runs in C: no Python _PhrasesTransformation base to subclass"
 CUSTOM_SCORER = "a custom scorer is saved by name and passed again to load()"
 DELIMITER_TOKENS = "a token containing the delimiter is counted apart from the pair"
@@ -104,8 +103,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     **{f"test_keyedvectors.LoadWord2VecFormatTest::{name}": CHUNK_SIZE for name in (
         "test_load_word2vec_format_basic", "test_load_word2vec_format_limit",
         "test_load_word2vec_format_space_stripping")},
-    "test_word2vec.TestWord2VecModel::test_too_short_binary_word2vec_format": TRUNCATED,
-    "test_word2vec.TestWord2VecModel::test_too_short_text_word2vec_format": TRUNCATED,
     **{f"test_phrases.TestPhraseAnalysis::{name}": PHRASE_BASE for name in (
         "test_analysis_bigrams", "test_analysis_connector_words", "test_analysis_connector_words_in_between",
         "test_simple_analysis")},

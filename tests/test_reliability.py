@@ -618,3 +618,16 @@ def test_a_compressed_header_beyond_the_address_space_limit_is_refused_clearly(t
             "    print('announces' in str(error))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "True", result
+
+
+def test_a_key_that_is_not_utf8_is_a_format_error_and_gensims_unicode_error(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(b"2 2\ncaf\xe9 1 2\ntea 3 4\n")
+    with pytest.raises(FormatError, match=r"line 2: key .*caf.* is not valid utf") as caught:
+        KeyedVectors.load_word2vec_format(path, unicode_errors="strict")
+    assert isinstance(caught.value, UnicodeDecodeError) and caught.value.object == b"caf\xe9"
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_bytes(b"caf\xe9 5\ntea 4\n")
+    path.write_bytes(b"2 2\ncafe 1 2\ntea 3 4\n")
+    with pytest.raises(UnicodeDecodeError, match="vocab.txt, line 1: not valid UTF-8"):
+        KeyedVectors.load_word2vec_format(path, fvocab=vocab, unicode_errors="strict")

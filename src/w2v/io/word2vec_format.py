@@ -37,7 +37,7 @@ from typing import IO, TYPE_CHECKING, Union
 
 import numpy as np
 
-from w2v.io import FormatError, _textformat, word2vec_reader as reader
+from w2v.io import FormatError, UndecodableKeyError, _textformat, word2vec_reader as reader
 from w2v.io.files import _OPENERS, atomic_write, decompression_errors, encode_keys, open_binary
 from w2v.io.word2vec_reader import CHUNK_BYTES, MAX_LINE_BYTES
 
@@ -217,8 +217,9 @@ def read_counts(fvocab: PathLike, unicode_errors: str = "strict") -> dict[str, i
             try:
                 fields = line.decode("utf-8", errors=unicode_errors).split()
             except UnicodeDecodeError as error:
-                raise FormatError(f"{name}, line {number}: not valid UTF-8 ({error.reason}); pass unicode_errors="
-                                  "'replace' or 'surrogateescape' to read it anyway") from None
+                raise UndecodableKeyError(f"{name}, line {number}: not valid UTF-8 ({error.reason}); pass "
+                                          "unicode_errors='replace' or 'surrogateescape' to read it anyway",
+                                          error) from None
             if not fields:
                 continue
             if len(fields) != 2 or not _COUNT.fullmatch(fields[1]):

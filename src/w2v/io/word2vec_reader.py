@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
-from w2v.io import FormatError, TruncatedFileError
+from w2v.io import FormatError, TruncatedFileError, UndecodableKeyError
 from w2v.io.files import decompression_errors, is_compressed
 from w2v.io.limits import require_memory
 
@@ -155,9 +155,10 @@ def _decode_all(words: list[bytes], encoding: str, unicode_errors: str, source: 
         try:
             word.decode(encoding, errors=unicode_errors)
         except UnicodeDecodeError as error:
-            raise source.error(f"{where(i)}: key {word[:80]!r} is not valid {encoding} ({error.reason}); pass "
-                               "unicode_errors='replace' or 'ignore' to load it anyway, or 'surrogateescape' "
-                               "to keep its bytes") from None
+            raise UndecodableKeyError(
+                f"{source.name}: {where(i)}: key {word[:80]!r} is not valid {encoding} ({error.reason}); pass "
+                "unicode_errors='replace' or 'ignore' to load it anyway, or 'surrogateescape' to keep its bytes",
+                error) from None
     raise AssertionError("unreachable")
 
 
