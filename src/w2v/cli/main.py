@@ -9,6 +9,11 @@ reports bad flags and out-of-range values itself, in one line, with exit status 
 with the C tool's defaults, and the same options in the usual long style (``--input``,
 ``--output``, ``--vector-size``, ``--sg``, ...).
 
+Why it is longer than 600 lines: it holds the parser and the handler of every subcommand
+(``train`` with the C tool's flags and the distributed ones, the four query commands,
+``convert``, ``phrases``), side by side so that a flag and what it does are read together;
+the demo lives in ``demo.py``.
+
 Examples
 --------
 >>> build_parser().parse_args(["train", "-train", "in.txt", "-output", "out.bin"]).size
