@@ -2,7 +2,7 @@
 
     python ci/check_dist.py DIST_FILE...
 
-A wheel must hold every module of src/w2v, the four compiled extensions, py.typed,
+A wheel must hold every module of src/w2v, every compiled extension (setup.py MODULES), py.typed,
 _build_info.json, the .pyx/.pxd/.h package data, the ``w2v`` console script, the LICENSE
 and the version of src/w2v/_version.py. An sdist must hold everything needed to build from
 scratch (.pyx/.pxd/.h sources, setup.py, pyproject.toml, LICENSE, the tests and the docs) and
