@@ -171,8 +171,9 @@ class Synchronizer:
                 matrices[name][piece] += summed  # updates made meanwhile stay
             else:
                 matrices[name][piece] = snapshot
-            largest = float(np.abs(snapshot).max()) if snapshot.size else 0.0
-            if not largest <= DIVERGED_WEIGHT:  # NaN too
+            # Two reads of the rows, no temporary (abs() would write a copy of them).
+            largest = max(float(snapshot.max()), -float(snapshot.min())) if snapshot.size else 0.0
+            if not largest <= DIVERGED_WEIGHT:  # NaN too (max and min propagate it)
                 raise FloatingPointError(
                     f"distributed training diverged: {name} holds a weight of {largest:.3g} after the "
                     "processes' changes were added up; the vectors are unusable. Lower alpha and train again")
