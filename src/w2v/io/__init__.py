@@ -41,7 +41,7 @@ class UndecodableKeyError(FormatError, UnicodeDecodeError):
     Examples
     --------
     >>> try:
-    ...     b"caf\xe9".decode("utf-8")
+    ...     b"caf\\xe9".decode("utf-8")
     ... except UnicodeDecodeError as cause:
     ...     error = UndecodableKeyError("words.txt, line 3: not valid UTF-8", cause)
     >>> isinstance(error, FormatError), isinstance(error, UnicodeDecodeError), str(error)
