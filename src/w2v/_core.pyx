@@ -199,8 +199,8 @@ cdef void hs_output(const ModelConfig *model, WorkerState *worker,
                     1.0 - model.hs_codes[p], alpha)
 
 
-cdef void negative_output(const ModelConfig *model, WorkerState *worker,
-                          real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
+cdef inline void negative_output(const ModelConfig *model, WorkerState *worker,
+                                 real_t *input_vector, int32_t word, real_t alpha) noexcept nogil:
     """Negative sampling: the true word with label 1, then the noise words with label 0."""
     cdef int i
     cdef int n_noise = draw_noise_words(model, worker, word, worker.noise_words)
@@ -267,17 +267,17 @@ cdef void softmax_output(const ModelConfig *model, WorkerState *worker,
 # Centre words: skip-gram and CBOW over one window each (CentreUpdate)
 # ---------------------------------------------------------------------------------------------
 
-cdef inline void skipgram_pair(const ModelConfig *model, WorkerState *worker,
+cdef inline void skipgram_pair(const ModelConfig *model, WorkerState *worker, OutputUpdate output_update,
                                int32_t centre, int32_t context, real_t alpha) noexcept nogil:
     """Skip-gram, C-tool order: the context word's input vector predicts the centre word."""
     memset(worker.neu1e, 0, model.size * sizeof(real_t))
-    model.output_update(model, worker, input_row(model, context), centre, alpha)
+    output_update(model, worker, input_row(model, context), centre, alpha)
     add_to_input(model, context, worker.neu1e)
 
 
-cdef void skipgram_centre(const ModelConfig *model, WorkerState *worker, const int32_t *sentence,
-                          int64_t length, int64_t centre, int64_t start, int64_t end,
-                          real_t alpha) noexcept nogil:
+cdef inline void skipgram_window(const ModelConfig *model, WorkerState *worker, OutputUpdate output_update,
+                                 const int32_t *sentence, int64_t centre, int64_t start, int64_t end,
+                                 real_t alpha) noexcept nogil:
     """Skip-gram: every context word of the window predicts the centre word, one pair at a time."""
     cdef int64_t j
     for j in range(start, end):
@@ -285,7 +285,22 @@ cdef void skipgram_centre(const ModelConfig *model, WorkerState *worker, const i
             # Start loading the next pair's input row while this pair trains.
             if j + 1 < end:
                 prefetch_row(input_row(model, sentence[j + 1]), model.size)
-            skipgram_pair(model, worker, sentence[centre], sentence[j], alpha)
+            skipgram_pair(model, worker, output_update, sentence[centre], sentence[j], alpha)
+
+
+cdef void skipgram_centre(const ModelConfig *model, WorkerState *worker, const int32_t *sentence,
+                          int64_t length, int64_t centre, int64_t start, int64_t end,
+                          real_t alpha) noexcept nogil:
+    """Skip-gram with the model's output layers (``model.output_update``, called through the pointer)."""
+    skipgram_window(model, worker, model.output_update, sentence, centre, start, end, alpha)
+
+
+cdef void skipgram_negative_centre(const ModelConfig *model, WorkerState *worker, const int32_t *sentence,
+                                   int64_t length, int64_t centre, int64_t start, int64_t end,
+                                   real_t alpha) noexcept nogil:
+    """Skip-gram with negative sampling, the default objective, called directly so that the
+    compiler can inline it into the pair loop (through the pointer, once per pair, it cannot)."""
+    skipgram_window(model, worker, negative_output, sentence, centre, start, end, alpha)
 
 
 cdef void shared_negatives_window(const ModelConfig *model, WorkerState *worker, const int32_t *sentence,
@@ -351,9 +366,9 @@ cdef void skipgram_hs_shared_negatives_centre(const ModelConfig *model, WorkerSt
     shared_negatives_window(model, worker, sentence, centre, start, end, alpha)
 
 
-cdef void cbow_centre(const ModelConfig *model, WorkerState *worker, const int32_t *sentence,
-                      int64_t length, int64_t centre, int64_t start, int64_t end,
-                      real_t alpha) noexcept nogil:
+cdef inline void cbow_window(const ModelConfig *model, WorkerState *worker, OutputUpdate output_update,
+                             const int32_t *sentence, int64_t length, int64_t centre, int64_t start,
+                             int64_t end, real_t alpha) noexcept nogil:
     """CBOW: the mean (or sum) of the context vectors in [start, end) predicts the centre.
 
     As in the C tool and gensim, the input gradient is added undivided to every context
@@ -379,12 +394,26 @@ cdef void cbow_centre(const ModelConfig *model, WorkerState *worker, const int32
     if model.cbow_mean:
         scal(size, inverse_count, worker.neu1)
     memset(worker.neu1e, 0, size * sizeof(real_t))
-    model.output_update(model, worker, worker.neu1, sentence[centre], alpha)
+    output_update(model, worker, worker.neu1, sentence[centre], alpha)
     if not model.cbow_mean:
         scal(size, inverse_count, worker.neu1e)
     for j in range(start, end):
         if j != centre:
             add_to_input(model, sentence[j], worker.neu1e)
+
+
+cdef void cbow_centre(const ModelConfig *model, WorkerState *worker, const int32_t *sentence,
+                      int64_t length, int64_t centre, int64_t start, int64_t end,
+                      real_t alpha) noexcept nogil:
+    """CBOW with the model's output layers (``model.output_update``, called through the pointer)."""
+    cbow_window(model, worker, model.output_update, sentence, length, centre, start, end, alpha)
+
+
+cdef void cbow_negative_centre(const ModelConfig *model, WorkerState *worker, const int32_t *sentence,
+                               int64_t length, int64_t centre, int64_t start, int64_t end,
+                               real_t alpha) noexcept nogil:
+    """CBOW with negative sampling, the default objective, called directly (see skipgram_negative_centre)."""
+    cbow_window(model, worker, negative_output, sentence, length, centre, start, end, alpha)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,15 +423,16 @@ cdef void cbow_centre(const ModelConfig *model, WorkerState *worker, const int32
 cdef struct ObjectiveKernels:
     OutputUpdate output_update        # per example (NULL: none)
     CentreUpdate skipgram_centre      # what skip-gram does per centre word
-    bint trains_cbow                  # CBOW can use this objective
+    CentreUpdate cbow_centre          # what CBOW does per centre word (NULL: skip-gram only)
 
+# Negative sampling, the default, has centre functions that call its output layer directly.
 cdef ObjectiveKernels KERNELS[N_OBJECTIVES]
-KERNELS[OBJECTIVE_NEGATIVE] = ObjectiveKernels(negative_output, skipgram_centre, True)
-KERNELS[OBJECTIVE_HS] = ObjectiveKernels(hs_output, skipgram_centre, True)
-KERNELS[OBJECTIVE_BOTH] = ObjectiveKernels(hs_and_negative_output, skipgram_centre, True)
-KERNELS[OBJECTIVE_SOFTMAX] = ObjectiveKernels(softmax_output, skipgram_centre, True)
-KERNELS[OBJECTIVE_SHARED_NEGATIVES] = ObjectiveKernels(NULL, skipgram_shared_negatives_centre, False)
-KERNELS[OBJECTIVE_SHARED_NEGATIVES_HS] = ObjectiveKernels(hs_output, skipgram_hs_shared_negatives_centre, False)
+KERNELS[OBJECTIVE_NEGATIVE] = ObjectiveKernels(negative_output, skipgram_negative_centre, cbow_negative_centre)
+KERNELS[OBJECTIVE_HS] = ObjectiveKernels(hs_output, skipgram_centre, cbow_centre)
+KERNELS[OBJECTIVE_BOTH] = ObjectiveKernels(hs_and_negative_output, skipgram_centre, cbow_centre)
+KERNELS[OBJECTIVE_SOFTMAX] = ObjectiveKernels(softmax_output, skipgram_centre, cbow_centre)
+KERNELS[OBJECTIVE_SHARED_NEGATIVES] = ObjectiveKernels(NULL, skipgram_shared_negatives_centre, NULL)
+KERNELS[OBJECTIVE_SHARED_NEGATIVES_HS] = ObjectiveKernels(hs_output, skipgram_hs_shared_negatives_centre, NULL)
 
 #: ``w2v.config.Objective`` values -> the C objective codes.
 OBJECTIVE_CODES = {
@@ -602,12 +632,12 @@ cdef class TrainingModel:
             raise ValueError("the model needs at least one word and one dimension")
         if size != config.vector_size:
             raise ValueError(f"the vectors have {size} columns, but vector_size={config.vector_size}")
-        if not config.sg and not KERNELS[objective].trains_cbow:
+        if not config.sg and KERNELS[objective].cbow_centre == NULL:
             raise ValueError(f"the {config.objective.value} objective trains skip-gram only (sg=1)")
         memset(&self.config, 0, sizeof(ModelConfig))
         self.config.objective = objective
         self.config.output_update = KERNELS[objective].output_update
-        self.config.train_centre = KERNELS[objective].skipgram_centre if config.sg else cbow_centre
+        self.config.train_centre = KERNELS[objective].skipgram_centre if config.sg else KERNELS[objective].cbow_centre
         self.config.vocab_size = vocab_size
         self.config.size = size
         self.config.negative = config.negative if "syn1neg" in config.output_layers else 0
