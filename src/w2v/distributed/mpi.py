@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 #: microseconds), then tests between sleeps from the first to the longest, doubling. MPICH
 #: moves a shared-memory collective on only inside MPI calls, a step per test: with sleeps
 #: of up to 1 ms and no spin, 2 processes x 1 thread trained CBOW at 0.28 of 1 process x 2
-#: threads on a 2-core machine; with sleeps of up to 50 us, 0.49; with the spin, 0.57.
+#: threads on a 2-core machine (skip-gram 0.66); as here, 0.49 (skip-gram 0.78).
 SPIN_TESTS = 2000
 FIRST_WAIT, LONGEST_WAIT = 20e-6, 50e-6
 
