@@ -631,3 +631,11 @@ def test_a_key_that_is_not_utf8_is_a_format_error_and_gensims_unicode_error(tmp_
     path.write_bytes(b"2 2\ncafe 1 2\ntea 3 4\n")
     with pytest.raises(UnicodeDecodeError, match="vocab.txt, line 1: not valid UTF-8"):
         KeyedVectors.load_word2vec_format(path, fvocab=vocab, unicode_errors="strict")
+
+
+def test_weights_that_cannot_fit_are_refused_before_allocating(monkeypatch):
+    import w2v.io.limits
+    monkeypatch.setattr(w2v.io.limits, "available_memory", lambda: 1 << 20)
+    with pytest.raises(MemoryError, match=r"the weights of 2 words x 100000 dimensions need .* more than the 1.0 MiB"):
+        Word2Vec([["a", "b"]] * 5, vector_size=100_000, min_count=1)
+    assert len(Word2Vec([["a", "b"]] * 5, vector_size=10, min_count=1).wv) == 2  # small ones still fit

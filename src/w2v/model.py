@@ -39,6 +39,7 @@ from w2v.train.progress import EpochStats, EpochTarget
 from w2v.vectors.keyedvectors import KeyedVectors
 from w2v.vocab import _vocab
 from w2v.vocab.tables import TrainingTables, training_tables
+from w2v.io.limits import require_memory
 from w2v.weights import grown_output, new_outputs
 
 logger = logging.getLogger(__name__)
@@ -530,6 +531,11 @@ class Word2Vec:
                     100 * report["downsample_total"] / max(retained, 1), retained)
 
     def _set_vocabulary(self, words: list[str], counts: np.ndarray) -> None:
+        # Refused before anything is allocated, with the sizes that decide it (not NumPy's
+        # "Unable to allocate" from deep inside, or the OOM killer).
+        require_memory(self.estimate_memory(vocab_size=len(words))["total"],
+                       f"the weights of {len(words)} words x {self.vector_size} dimensions",
+                       "lower vector_size, or keep fewer words (min_count, max_final_vocab)")
         self.wv = KeyedVectors(self.vector_size)
         self.wv.add_vectors(words, _vocab.initial_vectors(words, self.vector_size, self.seed),
                             extras={"count": counts})
