@@ -639,3 +639,15 @@ def test_weights_that_cannot_fit_are_refused_before_allocating(monkeypatch):
     with pytest.raises(MemoryError, match=r"the weights of 2 words x 100000 dimensions need .* more than the 1.0 MiB"):
         Word2Vec([["a", "b"]] * 5, vector_size=100_000, min_count=1)
     assert len(Word2Vec([["a", "b"]] * 5, vector_size=10, min_count=1).wv) == 2  # small ones still fit
+
+
+def test_a_vocabulary_update_that_cannot_fit_is_refused_and_changes_nothing(monkeypatch):
+    import w2v.io.limits
+    model = Word2Vec([["a", "b"]] * 5, vector_size=10, min_count=1, workers=1)
+    counts, vectors = model.wv.expandos["count"].copy(), model.wv.vectors.copy()
+    monkeypatch.setattr(w2v.io.limits, "available_memory", lambda: 100)
+    with pytest.raises(MemoryError, match=r"the weights of 3 words x 10 dimensions need"):
+        model.build_vocab([["a", "c"]] * 5, update=True)
+    assert len(model.wv) == 2
+    np.testing.assert_array_equal(model.wv.expandos["count"], counts)
+    np.testing.assert_array_equal(model.wv.vectors, vectors)

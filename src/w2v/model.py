@@ -530,12 +530,16 @@ class Word2Vec:
         logger.info("downsampling leaves estimated %i word corpus (%.1f%% of prior %i)", report["downsample_total"],
                     100 * report["downsample_total"] / max(retained, 1), retained)
 
-    def _set_vocabulary(self, words: list[str], counts: np.ndarray) -> None:
-        # Refused before anything is allocated, with the sizes that decide it (not NumPy's
-        # "Unable to allocate" from deep inside, or the OOM killer).
-        require_memory(self.estimate_memory(vocab_size=len(words))["total"],
-                       f"the weights of {len(words)} words x {self.vector_size} dimensions",
+    def _require_weight_memory(self, vocab_size: int) -> None:
+        """Refuse weights for ``vocab_size`` words that cannot fit, before anything is allocated,
+        with the sizes that decide it (not NumPy's "Unable to allocate" from deep inside)."""
+        report = self.estimate_memory(vocab_size=vocab_size)
+        weights = report["vectors"] + sum(report[layer] for layer in self.config.output_layers)
+        require_memory(weights, f"the weights of {vocab_size} words x {self.vector_size} dimensions",
                        "lower vector_size, or keep fewer words (min_count, max_final_vocab)")
+
+    def _set_vocabulary(self, words: list[str], counts: np.ndarray) -> None:
+        self._require_weight_memory(len(words))
         self.wv = KeyedVectors(self.vector_size)
         self.wv.add_vectors(words, _vocab.initial_vectors(words, self.vector_size, self.seed),
                             extras={"count": counts})
@@ -548,12 +552,13 @@ class Word2Vec:
         if not len(self.wv):
             raise RuntimeError("build_vocab(update=True) needs an existing vocabulary; call build_vocab() first")
         self._check_writable("update the vocabulary")
+        new_words = [word for word in words if word not in self.wv.key_to_index]
+        self._require_weight_memory(len(self.wv) + len(new_words))  # before anything changes
         known = self.wv.expandos["count"]
         for word, count in raw_counts.items():
             index = self.wv.key_to_index.get(word)
             if index is not None:
                 known[index] += count
-        new_words = [word for word in words if word not in self.wv.key_to_index]
         new_counts = np.array([raw_counts[word] for word in new_words], dtype=np.int64)
         self.wv.add_vectors(new_words, _vocab.initial_vectors(new_words, self.vector_size, self.seed),
                             extras={"count": new_counts})
