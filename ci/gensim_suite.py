@@ -117,6 +117,13 @@ FLAKY = {"test_word2vec.TestWord2VecModel::test_training_sg_negative",
          "test_word2vec.TestWord2VecModel::test_training_cbow_negative",
          "test_word2vec.TestWord2VecModel::test_compute_training_loss"}
 
+#: Tests whose outcome is chance for gensim itself: ``test_parallel`` asks that 'palestinian'
+#: rank in the top 6 of 'israeli' after training 16 dimensions with 4 threads; on 2 cores,
+#: 24 seeds each, gensim 4.4 missed 4 times and w2v 2 (w2v with one thread: never). A failure
+#: of one of these is run again, up to ``RETRIES`` times, before it counts as unexpected.
+CHANCE = {"test_word2vec.TestWord2VecModel::test_parallel"}
+RETRIES = 2
+
 
 def gensim_tests() -> Path:
     try:
@@ -155,6 +162,23 @@ def outcomes(report: Path) -> dict[str, tuple[str, str]]:
     return results
 
 
+def retry_chance_failures(results: dict[str, tuple[str, str]], command: list[str], folder: Path) -> None:
+    """Run each failed test of ``CHANCE`` again (up to ``RETRIES`` times); a pass replaces the failure."""
+    for test_id in sorted(CHANCE):
+        for attempt in range(RETRIES):
+            if results.get(test_id, ("passed",))[0] != "failed":
+                break
+            print(f"gensim_suite: {test_id} failed by chance? run {attempt + 2} of {RETRIES + 1}", flush=True)
+            classname, name = test_id.split("::")
+            module, _, test_class = classname.partition(".")
+            node = f"{module}.py::{test_class}::{name}"
+            retry_report = folder / "retry.xml"
+            subprocess.run([arg if not arg.startswith("--junitxml=") else f"--junitxml={retry_report}"
+                            for arg in command] + [node], cwd=folder, check=False,
+                           env=dict(os.environ, PYTHONHASHSEED="0"))
+            results.update({key: value for key, value in outcomes(retry_report).items() if key == test_id})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="write the rewritten tests here and keep them")
@@ -172,6 +196,8 @@ def main() -> int:
                f"--junitxml={report}", "-o", "junit_family=xunit1", *TEST_FILES, *pytest_args]
     subprocess.run(command, cwd=folder, check=False, env=dict(os.environ, PYTHONHASHSEED="0"))
     results = outcomes(report)
+    if not pytest_args:
+        retry_chance_failures(results, command[:-len(TEST_FILES)], folder)
     if args.keep is None:
         shutil.rmtree(folder, ignore_errors=True)
     counts = {kind: sum(1 for outcome, _ in results.values() if outcome == kind)
