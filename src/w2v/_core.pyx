@@ -40,7 +40,7 @@ from libc.math cimport exp, expf, log, log1p
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
-from w2v.cshared.blas cimport axpy, dot, gemm, gemv, ger, scal
+from w2v.cshared.blas cimport axpy, axpy_pair, dot, gemm, gemv, ger, scal
 
 import numpy as np
 
@@ -182,8 +182,7 @@ cdef inline void output_term(const ModelConfig *model, WorkerState *worker,
     cdef real_t g = gradient(model, worker, dot(model.size, input_vector, output_vector), label, alpha)
     if g == 0:
         return
-    axpy(model.size, g, output_vector, worker.neu1e)
-    axpy(model.size, g, input_vector, output_vector)
+    axpy_pair(model.size, g, output_vector, worker.neu1e, input_vector, output_vector)
 
 
 # ---------------------------------------------------------------------------------------------
