@@ -8,6 +8,15 @@ and times ``train()`` alone; every round runs every (mode, build) once, in an or
 alternates between rounds, so the machine's drift hits both builds alike. The figure is the
 ratio of words/s (new / old) within each round: mean ± standard error and median.
 
+The memory layout of a process moves with its environment, and that alone moves training
+speed: the same build ran 7 % faster from one working directory than from another, and two
+trees whose paths differ in length (``/work/main`` against ``/work/baseline``, in PYTHONPATH)
+measured 0.91 where equal conditions gave 1.00 (the bias Mytkowicz et al. describe in
+"Producing wrong data without doing anything obviously wrong!", ASPLOS 2009). So both trees
+are imported through links of equal length, and each round pads the environment by a random
+number of bytes, the same for both builds: layouts vary between rounds and never between
+the two builds of a round.
+
 Examples
 --------
 ::
@@ -22,9 +31,11 @@ import argparse
 import json
 import math
 import os
+import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 MODES = {
@@ -58,18 +69,19 @@ print(json.dumps({"seconds": seconds, "words_per_second": words / seconds,
 """
 
 
-def run(tree: str, mode: str, args: argparse.Namespace) -> float:
-    """Words/s of one training run of ``mode`` with the w2v of ``tree`` (in a fresh process)."""
+def run(tree: str, mode: str, args: argparse.Namespace, padding: int) -> float:
+    """Words/s of one training run of ``mode`` with the w2v of ``tree`` (in a fresh process
+    whose environment is padded by ``padding`` bytes)."""
     params = dict(MODES[mode], vector_size=args.size, window=5, min_count=5, sample=1e-3,
                   workers=args.workers, epochs=args.epochs, seed=1)
     spec = {"params": params, "corpus": args.corpus, "source": args.source}
-    env = dict(os.environ, PYTHONPATH=os.path.join(os.path.abspath(tree), "src"))
+    env = dict(os.environ, PYTHONPATH=os.path.join(tree, "src"), W2V_BENCH_LAYOUT="x" * padding)
     result = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], capture_output=True, text=True,
                             env=env, check=False, cwd="/")
     if result.returncode != 0:
         raise SystemExit(f"{tree} {mode} failed:\n{result.stderr}")
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
-    expected = os.path.join(os.path.abspath(tree), "src", "w2v")
+    expected = os.path.join(tree, "src", "w2v")
     if not outcome["w2v"].startswith(expected):
         raise SystemExit(f"{tree}: imported w2v from {outcome['w2v']}, not {expected}")
     return outcome["words_per_cpu_second" if args.clock == "cpu" else "words_per_second"]
@@ -95,6 +107,7 @@ def main() -> None:
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="words per wall-clock second, or per CPU second of all threads (steadier "
                              "when other jobs share the machine: waiting for a core costs no CPU time)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the environment paddings")
     args = parser.parse_args()
     modes = args.modes.split(",")
     ratios: dict[str, list[float]] = {mode: [] for mode in modes}
@@ -103,10 +116,17 @@ def main() -> None:
           f"old = {args.old}, new = {args.new}")
     print("| round | mode | old words/s | new words/s | new / old |")
     print("|---|---|---|---|---|")
+    links = tempfile.mkdtemp(prefix="w2v-builds-")
+    trees = {}
+    for which in ("old", "new"):  # equal-length paths to both trees (see the module notes)
+        trees[which] = os.path.join(links, which)
+        os.symlink(os.path.abspath(getattr(args, which)), trees[which])
+    layouts = random.Random(args.seed)
     for round_number in range(1, args.rounds + 1):
+        padding = layouts.randrange(4096)
         for mode in modes:
             order = ("old", "new") if round_number % 2 else ("new", "old")
-            speed = {which: run(getattr(args, which), mode, args) for which in order}
+            speed = {which: run(trees[which], mode, args, padding) for which in order}
             ratios[mode].append(speed["new"] / speed["old"])
             print(f"| {round_number} | {mode} | {speed['old']:,.0f} | {speed['new']:,.0f} | "
                   f"{ratios[mode][-1]:.3f} |", flush=True)
