@@ -31,7 +31,7 @@ from setuptools.command.build_ext import build_ext
 #: The compiled modules, by dotted name; each is built from the .pyx of the same path.
 MODULES = ["w2v._core", "w2v.vocab._vocab", "w2v.train._schedule", "w2v.train._corpusfile",
            "w2v.train._batchqueue", "w2v.phrases._phrases", "w2v._inference",
-           "w2v.io._textformat"]
+           "w2v.io._textformat", "w2v.distributed._exchange"]
 
 
 def compile_args() -> list[str]:

@@ -19,6 +19,7 @@ import w2v.distributed as distributed
 from planted import grouped_corpus
 from test_golden import COMMON, MODES, corpus
 from w2v import Callback, Word2Vec, vocab
+from w2v.distributed._exchange import add_changes, take_changes
 from w2v.distributed.comm import Communicator, chunks
 from w2v.distributed.sharding import count_share, merge_counts, split, split_corpus
 from w2v.distributed.sync import Synchronizer, SyncSchedule
@@ -184,6 +185,27 @@ def test_a_nan_on_one_process_stops_every_process():
 
     outcomes = run_threads(2, body)
     assert all(outcome and "diverged" in outcome for outcome in outcomes)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_the_fused_exchange_arithmetic_is_numpy_s(training):
+    rng = np.random.default_rng(0)
+    live, snapshot, others = (rng.standard_normal(1000).astype(np.float32) for _ in range(3))
+    own, total = np.empty_like(live), np.empty_like(live)
+    take_changes(live, snapshot, own, total)
+    np.testing.assert_array_equal(own, live - snapshot)
+    np.testing.assert_array_equal(total, own)
+    total += others  # the allreduce: every other process's changes added
+    expected_snapshot = snapshot + total
+    expected_live = live + (total - own) if training else expected_snapshot
+    largest = add_changes(live, snapshot, own, total, training)
+    np.testing.assert_array_equal(snapshot, expected_snapshot)
+    np.testing.assert_array_equal(live, expected_live)
+    assert largest == np.abs(expected_snapshot).max()
+    total[7] = np.nan
+    assert np.isnan(add_changes(live, snapshot, own, total, training))
+    with pytest.raises(ValueError, match="same length"):
+        take_changes(live, snapshot[:-1], own, total)
 
 
 def test_the_sync_schedule_doubles_with_the_trailing_zeros():

@@ -3,7 +3,7 @@ thread exchanges changes with the other processes.
 
 It stands where ``CorpusFileFeeder`` stands for one process, so the epoch loop, callbacks and
 checks are the driver's own (``w2v.train.driver.run_training``). The training threads never
-wait for the network: the exchange thread swaps the model's changes every ``sync_words`` words
+wait for the network: the exchange thread swaps the model's changes every ``interval.words`` words
 of this process (``w2v.distributed.sync``), and when every process has finished its share,
 the whole model is exchanged once more, with training stopped, so that every copy ends the
 epoch equal. The learning rate follows the job's progress: the words every process had read
@@ -24,7 +24,7 @@ from w2v.callbacks import Callback
 from w2v.distributed.checkpoint import Checkpointer
 from w2v.distributed.comm import Communicator
 from w2v.distributed.sharding import Share
-from w2v.distributed.sync import Synchronizer, SyncSchedule
+from w2v.distributed.sync import Synchronizer, SyncInterval, SyncSchedule
 from w2v.train import _corpusfile
 from w2v.train._schedule import LearningRateSchedule
 from w2v.train.corpus_file import guided_ranges, train_ranges
@@ -40,8 +40,10 @@ WORDS, STOP, OFFSET, LIMIT = 0, 1, 2, 3
 #: ahead of the last completed exchange: the staleness of every copy is bounded in words,
 #: whatever the network or the scheduler does (stale-synchronous parallel).
 MAX_AHEAD_EXCHANGES = 2
-#: How often the exchange thread looks at the word counter, in seconds.
-POLL_SECONDS = 0.0005
+#: How often the exchange thread looks at the word counter, in seconds: half the time the
+#: next exchange is expected to be due in (at the last cycle's rate), within these bounds.
+#: Each look wakes a thread beside the training threads (at every 0.5 ms: 2 % of a core).
+POLL_SECONDS, LONGEST_POLL_SECONDS = 0.0005, 0.02
 
 
 @dataclass
@@ -53,21 +55,21 @@ class Position:
 
 
 class Exchanges:
-    """The exchange thread of one epoch: swaps changes every ``sync_words`` words of this process.
+    """The exchange thread of one epoch: swaps changes every ``interval.words`` words of this process.
 
     Every process makes the same exchanges (the loop ends, everywhere at once, at the first
     exchange after which every process has said it is done), so the collectives match. The
     training threads go on during an exchange, but wait once they are
-    ``MAX_AHEAD_EXCHANGES * sync_words`` words past the start of the last completed one.
+    ``MAX_AHEAD_EXCHANGES * interval.words`` words past the start of the last completed one.
     """
 
     def __init__(self, comm: Communicator, synchronizer: Synchronizer, schedule: SyncSchedule,
-                 shared: np.ndarray, sync_words: int, position: Position):
+                 shared: np.ndarray, interval: SyncInterval, position: Position):
         self.comm = comm
         self.synchronizer = synchronizer
         self.schedule = schedule
         self.shared = shared
-        self.sync_words = sync_words
+        self.interval = interval
         self.position = position
         self.done = threading.Event()  # this process's training threads have finished
         self.error: BaseException | None = None
@@ -76,22 +78,35 @@ class Exchanges:
     def _run(self) -> None:
         try:
             exchanged_at = 0
+            cycle_started = time.perf_counter()
             while True:
-                while not self.done.is_set() and self.shared[WORDS] - exchanged_at < self.sync_words:
-                    time.sleep(POLL_SECONDS)
+                while not self.done.is_set() and self.shared[WORDS] - exchanged_at < self.interval.words:
+                    time.sleep(self._poll_seconds(self.interval.words - (self.shared[WORDS] - exchanged_at)))
+                due = time.perf_counter()
                 local = int(self.shared[WORDS])
-                exchanged_at = local
-                status = np.array([local, int(self.done.is_set())], dtype=np.int64)
-                self.comm.allreduce_(status)  # the job's words, and how many processes are done
+                trained, exchanged_at = local - exchanged_at, local
+                status = np.array([local, int(self.done.is_set()), self.interval.proposal], dtype=np.int64)
+                self.comm.allreduce_(status)  # the job's words, the processes done, the proposals
                 self.position.exchanges += 1
                 self.synchronizer.exchange(self.schedule.rows(self.position.exchanges))
                 self.shared[OFFSET] = int(status[0]) - self.comm.size * local
-                self.shared[LIMIT] = local + MAX_AHEAD_EXCHANGES * self.sync_words
+                finished = time.perf_counter()
+                self.interval.agree(int(status[2]), self.comm.size)
+                self.interval.measure(trained, due - cycle_started, finished - due)
+                cycle_started = due
+                self.shared[LIMIT] = local + MAX_AHEAD_EXCHANGES * self.interval.words
                 if status[1] == self.comm.size:
                     return
         except BaseException as error:  # raised by the epoch's thread
             self.error = error
             self.shared[STOP] = 1
+
+
+    def _poll_seconds(self, words_to_go: int) -> float:
+        """How long to sleep before looking at the word counter again."""
+        if self.interval.rate <= 0:
+            return POLL_SECONDS
+        return min(LONGEST_POLL_SECONDS, max(POLL_SECONDS, 0.5 * words_to_go / self.interval.rate))
 
 
 class DistributedFeeder:
@@ -105,22 +120,22 @@ class DistributedFeeder:
         This process's part of the corpus.
     synchronizer : Synchronizer
     sync_schedule : SyncSchedule
-    sync_words : int
-        Words of this process between two exchanges.
+    interval : SyncInterval
+        Words of this process between two exchanges (adapted after each one, unless fixed).
     checkpointer : Checkpointer, optional
     start : Position, optional
         Where a resumed job starts; ``random_states`` are then its workers' states.
     """
 
     def __init__(self, comm: Communicator, model: Word2Vec, share: Share, synchronizer: Synchronizer,
-                 sync_schedule: SyncSchedule, sync_words: int, checkpointer: Checkpointer | None = None,
+                 sync_schedule: SyncSchedule, interval: SyncInterval, checkpointer: Checkpointer | None = None,
                  start: Position | None = None, random_states: list[dict[str, Any]] | None = None):
         self.comm = comm
         self.model = model
         self.share = share
         self.synchronizer = synchronizer
         self.sync_schedule = sync_schedule
-        self.sync_words = sync_words
+        self.interval = interval
         self.checkpointer = checkpointer
         self.position = start or Position()
         self.random_states = random_states
@@ -143,7 +158,7 @@ class DistributedFeeder:
         # Words, stop flag, progress offset, and (with other processes) the words the threads may reach.
         shared = np.zeros(4 if self.comm.size > 1 else 3, dtype=np.int64)
         if self.comm.size > 1:
-            shared[LIMIT] = MAX_AHEAD_EXCHANGES * self.sync_words
+            shared[LIMIT] = MAX_AHEAD_EXCHANGES * self.interval.words
 
         def report(done: int) -> None:
             progress = min(done / self.total_words, 1.0)
@@ -151,7 +166,7 @@ class DistributedFeeder:
 
         reporter.start_epoch(epoch)
         started = time.perf_counter()
-        exchanges = Exchanges(self.comm, self.synchronizer, self.sync_schedule, shared, self.sync_words,
+        exchanges = Exchanges(self.comm, self.synchronizer, self.sync_schedule, shared, self.interval,
                               self.position)
         if self.comm.size > 1:
             exchanges.thread.start()

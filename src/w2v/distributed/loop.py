@@ -27,7 +27,7 @@ from w2v.distributed.checkpoint import Checkpointer, read_checkpoint
 from w2v.distributed.comm import Communicator
 from w2v.distributed.feeder import DistributedFeeder, EpochCheckpoint, Position
 from w2v.distributed.sharding import corpus_files, count_share, merge_counts, split_corpus
-from w2v.distributed.sync import Synchronizer, SyncSchedule, auto_sync_words
+from w2v.distributed.sync import Synchronizer, SyncInterval, SyncSchedule
 from w2v.model import Word2Vec
 from w2v.train.driver import run_training
 from w2v.train.progress import EpochStats
@@ -62,11 +62,11 @@ def run_process(comm: Communicator, corpus_file: str | Sequence[str], params: di
         model._choose_vocabulary(counts, total_words, sentences, False, trim_rule, False)
     for matrix in model.weight_matrices().values():
         comm.broadcast_(padded_rows(matrix))
-    if sync_words is None:
-        sync_words = auto_sync_words(model.corpus_total_words, comm.size)
     checkpointer = Checkpointer(comm, checkpoint_dir, job) if checkpoint_dir else None
     feeder = DistributedFeeder(comm, model, shares[comm.rank], Synchronizer(comm, model),
-                               SyncSchedule(hot_rows, len(model.wv)), sync_words, checkpointer, start, random_states)
+                               SyncSchedule(hot_rows, len(model.wv)),
+                               SyncInterval(model.corpus_total_words, comm.size, sync_words), checkpointer, start,
+                               random_states)
     call = model._training_call(model.epochs, None, None, None, None,
                                 report_delay if comm.rank == 0 else SILENT, progress_bar and comm.rank == 0)
     call = dataclasses.replace(call, first_epoch=start.epoch, streams=(comm.rank * model.workers,

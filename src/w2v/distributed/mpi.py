@@ -5,9 +5,12 @@ wheel installs: ``mpiexec -n 4 python train.py`` or ``mpiexec -n 4 w2v train ...
 mpi``. Arrays move with the buffer interface (``Allreduce``/``Bcast``, in pieces below MPI's
 2 GiB count limit); small values move as JSON bytes, never pickle.
 
-Collectives are started non-blocking and waited for politely (a test, then a short sleep):
+Collectives are started non-blocking and waited for politely (tests between short sleeps):
 a blocking MPI call spins on a core while it waits, and the exchange thread of
-``w2v.distributed`` waits beside the training threads, on the same cores.
+``w2v.distributed`` waits beside the training threads, on the same cores. A small collective
+(the exchange's first, which carries word counts) is where a process waits for the others to
+arrive, so it only sleeps between tests; a large one starts once everyone is there, and
+spins a little first, since MPICH moves it on only inside MPI calls.
 
 A collective that waits longer than ``timeout`` seconds means a process died or hangs: the
 process that notices says so on stderr and aborts the whole job (``MPI_Abort``), rather
@@ -31,13 +34,17 @@ from w2v.distributed.comm import Communicator, chunks
 
 logger = logging.getLogger(__name__)
 
-#: How a pending collective is waited for: SPIN_TESTS tests in a row (a few hundred
-#: microseconds), then tests between sleeps from the first to the longest, doubling. MPICH
-#: moves a shared-memory collective on only inside MPI calls, a step per test: with sleeps
-#: of up to 1 ms and no spin, 2 processes x 1 thread trained CBOW at 0.28 of 1 process x 2
-#: threads on a 2-core machine (skip-gram 0.66); as here, 0.49 (skip-gram 0.78).
-SPIN_TESTS = 2000
-FIRST_WAIT, LONGEST_WAIT = 20e-6, 50e-6
+#: How a pending collective is waited for. A collective of at most RENDEZVOUS_BYTES is where
+#: a process waits for the others to arrive (the first of an exchange carries word counts):
+#: it is tested between sleeps growing from FIRST_WAIT to LONGEST_RENDEZVOUS_WAIT, since
+#: spinning until the last process arrives would take a core from the training threads. A
+#: larger one starts when every process is there, and MPICH moves a shared-memory collective
+#: on only inside MPI calls, a step per test: it is tested without pause until done. Measured
+#: on a 2-core machine, 2 processes x 1 thread against 1 process x 2 threads (CBOW): sleeps of
+#: up to 1 ms for every collective, 0.28; 2000 tests then sleeps, 0.49; this, with the
+#: interval that ``w2v.distributed.sync.SyncInterval`` chooses, about 0.9.
+RENDEZVOUS_BYTES = 256
+FIRST_WAIT, LONGEST_RENDEZVOUS_WAIT = 20e-6, 200e-6
 
 
 def _mpi():
@@ -123,37 +130,40 @@ class MPICommunicator(Communicator):
         self.comm.Abort(1)
 
     @staticmethod
-    def _wait(request) -> None:
-        """Wait for a non-blocking MPI operation without spinning on a core for long."""
-        for _ in range(SPIN_TESTS):
-            if request.Test():
-                return
+    def _wait(request, nbytes: int) -> None:
+        """Wait for a non-blocking MPI operation of ``nbytes``: spin for a large one (every
+        process is there, and each test moves it on), sleep between tests for a rendezvous."""
+        if nbytes > RENDEZVOUS_BYTES:
+            while not request.Test():
+                pass
+            return
         pause = FIRST_WAIT
         while not request.Test():
             time.sleep(pause)
-            pause = min(2 * pause, LONGEST_WAIT)
+            pause = min(2 * pause, LONGEST_RENDEZVOUS_WAIT)
 
     def allreduce_(self, array: np.ndarray) -> None:
         with self._watchdog.guard("an allreduce"):
             for part in chunks(array):
-                self._wait(self.comm.Iallreduce(self.MPI.IN_PLACE, part, op=self.MPI.SUM))
+                self._wait(self.comm.Iallreduce(self.MPI.IN_PLACE, part, op=self.MPI.SUM), part.nbytes)
 
     def broadcast_(self, array: np.ndarray, root: int = 0) -> None:
         with self._watchdog.guard("a broadcast"):
             for part in chunks(array):
-                self._wait(self.comm.Ibcast(part, root=root))
+                self._wait(self.comm.Ibcast(part, root=root), part.nbytes)
 
     def allgather(self, value: Any) -> list[Any]:
         payload = np.frombuffer(json.dumps(value).encode("utf-8"), dtype=np.uint8)
         with self._watchdog.guard("an allgather"):
             sizes = np.zeros(self.size, dtype=np.int64)
             sizes[self.rank] = len(payload)
-            self._wait(self.comm.Iallreduce(self.MPI.IN_PLACE, sizes, op=self.MPI.SUM))
+            self._wait(self.comm.Iallreduce(self.MPI.IN_PLACE, sizes, op=self.MPI.SUM), sizes.nbytes)
             gathered = np.empty(int(sizes.sum()), dtype=np.uint8)
             offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-            self._wait(self.comm.Iallgatherv(payload, [gathered, sizes.tolist(), offsets.tolist(), self.MPI.BYTE]))
+            self._wait(self.comm.Iallgatherv(payload, [gathered, sizes.tolist(), offsets.tolist(), self.MPI.BYTE]),
+                       gathered.nbytes)
         return [json.loads(gathered[start:start + size].tobytes()) for start, size in zip(offsets, sizes)]
 
     def barrier(self) -> None:
         with self._watchdog.guard("a barrier"):
-            self._wait(self.comm.Ibarrier())
+            self._wait(self.comm.Ibarrier(), 0)
