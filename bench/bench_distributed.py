@@ -145,8 +145,8 @@ def scaling_model(args: argparse.Namespace) -> None:
     the exchange thread takes from them; the whole model is exchanged at each epoch's end,
     with training stopped.
     """
-    from w2v.distributed.sync import (EXCHANGES_PER_EPOCH, MAX_SYNC_WORDS, MIN_SYNC_WORDS, SyncSchedule,
-                                      auto_sync_words)
+    from w2v.distributed.sync import (EXCHANGE_TIME_SHARE, EXCHANGES_PER_EPOCH, MAX_SYNC_WORDS, MIN_SYNC_WORDS,
+                                      SyncSchedule, auto_sync_words)
     params = dict(COMMON, **MODES["sg"], workers=1, epochs=1)
     measured = run({"processes": 0, "corpus": args.corpus, "params": params})
     thread_rate = measured["words"] / measured["train_seconds"]
@@ -161,8 +161,9 @@ def scaling_model(args: argparse.Namespace) -> None:
           f"{per_thread:,.0f} words/s at d={args.dim}, cost linear in d")
     print(f"- {args.threads} threads per node at {args.thread_efficiency:.0%} parallel efficiency: "
           f"{node_rate:,.0f} words/s per node, one process per node")
-    print(f"- exchanges: sync_words by default (about {EXCHANGES_PER_EPOCH} per process and epoch, "
-          f"{MIN_SYNC_WORDS:,} to {MAX_SYNC_WORDS:,} words), "
+    print(f"- exchanges: sync_words at its default's floor (about {EXCHANGES_PER_EPOCH} per process and epoch, "
+          f"{MIN_SYNC_WORDS:,} to {MAX_SYNC_WORDS:,} words; the interval grows only where exchanging "
+          f"takes more than {EXCHANGE_TIME_SHARE:.0%} of the time, so this is the most exchanging case), "
           f"hot_rows={args.hot_rows} with pWord2Vec's doubling schedule; input and output rows, float32")
     print(f"- network: ring allreduce, 2 (P-1)/P of the bytes at the link's bandwidth, "
           f"{args.latency_ms} ms latency per exchange; the exchange thread reads and writes the rows "

@@ -73,8 +73,10 @@ def train(corpus_file: PathLike | Sequence[PathLike], backend: str = "mpi", *,
         ``"ray"``: the caller starts ``processes`` Ray actors; ``"local"``: this process alone.
     sync_words : int, optional
         Words each process trains between two exchanges of changes: how stale a process's
-        view of the others' work may get. By default about 2000 exchanges per process and
-        epoch (``w2v.distributed.sync.auto_sync_words``), at least every million words.
+        view of the others' work may get. By default the processes choose it as they go
+        (``w2v.distributed.sync.SyncInterval``): from about 2000 exchanges per process and
+        epoch (``auto_sync_words``) up to what keeps exchanging under 5 % of the time,
+        within what quality allows (which shrinks steeply with more processes).
     hot_rows : int
         Rows of the most frequent words in every exchange; exchange number t covers
         ``hot_rows * 2**k`` of them, k the trailing zero bits of t, so the whole model every

@@ -39,12 +39,15 @@ logger = logging.getLogger(__name__)
 #: it is tested between sleeps growing from FIRST_WAIT to LONGEST_RENDEZVOUS_WAIT, since
 #: spinning until the last process arrives would take a core from the training threads. A
 #: larger one starts when every process is there, and MPICH moves a shared-memory collective
-#: on only inside MPI calls, a step per test: it is tested without pause until done. Measured
-#: on a 2-core machine, 2 processes x 1 thread against 1 process x 2 threads (CBOW): sleeps of
-#: up to 1 ms for every collective, 0.28; 2000 tests then sleeps, 0.49; this, with the
-#: interval that ``w2v.distributed.sync.SyncInterval`` chooses, about 0.9.
+#: on only inside MPI calls, a step per test: it gets SPIN_TESTS tests in a row (a few hundred
+#: microseconds), then tests between sleeps of at most LONGEST_WAIT (spinning until done made
+#: 4 processes on 2 cores a third slower). Measured on a 2-core machine, 2 processes x 1
+#: thread against 1 process x 2 threads (CBOW): sleeps of up to 1 ms for every collective,
+#: 0.28; the spin then sleeps for every collective, 0.49; this, with the interval that
+#: ``w2v.distributed.sync.SyncInterval`` chooses, about 0.95.
 RENDEZVOUS_BYTES = 256
-FIRST_WAIT, LONGEST_RENDEZVOUS_WAIT = 20e-6, 200e-6
+SPIN_TESTS = 2000
+FIRST_WAIT, LONGEST_WAIT, LONGEST_RENDEZVOUS_WAIT = 20e-6, 50e-6, 200e-6
 
 
 def _mpi():
@@ -131,16 +134,18 @@ class MPICommunicator(Communicator):
 
     @staticmethod
     def _wait(request, nbytes: int) -> None:
-        """Wait for a non-blocking MPI operation of ``nbytes``: spin for a large one (every
-        process is there, and each test moves it on), sleep between tests for a rendezvous."""
+        """Wait for a non-blocking MPI operation of ``nbytes``: spin a little for a large one
+        (every process is there, and each test moves it on), only sleep for a rendezvous."""
+        longest = LONGEST_RENDEZVOUS_WAIT
         if nbytes > RENDEZVOUS_BYTES:
-            while not request.Test():
-                pass
-            return
+            longest = LONGEST_WAIT
+            for _ in range(SPIN_TESTS):
+                if request.Test():
+                    return
         pause = FIRST_WAIT
         while not request.Test():
             time.sleep(pause)
-            pause = min(2 * pause, LONGEST_RENDEZVOUS_WAIT)
+            pause = min(2 * pause, longest)
 
     def allreduce_(self, array: np.ndarray) -> None:
         with self._watchdog.guard("an allreduce"):
