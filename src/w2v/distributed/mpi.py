@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 #: short spin; 4 processes, 0.31M against 1.13M (spinners keep the others off the cores). And
 #: 2 processes x 1 thread against 1 process x 2 threads: sleeps of up to 1 ms for every
 #: collective, 0.28; the short spin for every collective, 0.49; this, with the interval that
-#: ``w2v.distributed.sync.SyncInterval`` chooses, about 0.95.
+#: ``w2v.distributed.sync.SyncInterval`` chooses, 0.94.
 RENDEZVOUS_BYTES = 256
 SPIN_TESTS, SPIN_UNTIL_DONE = 2000, 1 << 62
 FIRST_WAIT, LONGEST_WAIT, LONGEST_RENDEZVOUS_WAIT = 20e-6, 50e-6, 200e-6
