@@ -116,20 +116,20 @@ def main() -> None:
           f"old = {args.old}, new = {args.new}")
     print("| round | mode | old words/s | new words/s | new / old |")
     print("|---|---|---|---|---|")
-    links = tempfile.mkdtemp(prefix="w2v-builds-")
-    trees = {}
-    for which in ("old", "new"):  # equal-length paths to both trees (see the module notes)
-        trees[which] = os.path.join(links, which)
-        os.symlink(os.path.abspath(getattr(args, which)), trees[which])
-    layouts = random.Random(args.seed)
-    for round_number in range(1, args.rounds + 1):
-        padding = layouts.randrange(4096)
-        for mode in modes:
-            order = ("old", "new") if round_number % 2 else ("new", "old")
-            speed = {which: run(trees[which], mode, args, padding) for which in order}
-            ratios[mode].append(speed["new"] / speed["old"])
-            print(f"| {round_number} | {mode} | {speed['old']:,.0f} | {speed['new']:,.0f} | "
-                  f"{ratios[mode][-1]:.3f} |", flush=True)
+    with tempfile.TemporaryDirectory(prefix="w2v-builds-") as links:
+        trees = {}
+        for which in ("old", "new"):  # equal-length paths to both trees (see the module notes)
+            trees[which] = os.path.join(links, which)
+            os.symlink(os.path.abspath(getattr(args, which)), trees[which])
+        layouts = random.Random(args.seed)
+        for round_number in range(1, args.rounds + 1):
+            padding = layouts.randrange(4096)
+            for mode in modes:
+                order = ("old", "new") if round_number % 2 else ("new", "old")
+                speed = {which: run(trees[which], mode, args, padding) for which in order}
+                ratios[mode].append(speed["new"] / speed["old"])
+                print(f"| {round_number} | {mode} | {speed['old']:,.0f} | {speed['new']:,.0f} | "
+                      f"{ratios[mode][-1]:.3f} |", flush=True)
     print()
     for mode in modes:
         print(f"{mode}: new / old = {summary(ratios[mode])}")

@@ -25,13 +25,20 @@ Examples
 from libc.math cimport fabs, isnan
 
 
+cdef Py_ssize_t _same_length(str name, const float[::1] a, const float[::1] b, const float[::1] c,
+                             const float[::1] d) except -1:
+    """The common length of the four arrays of ``name``; a ValueError if they differ."""
+    cdef Py_ssize_t n = a.shape[0]
+    if b.shape[0] != n or c.shape[0] != n or d.shape[0] != n:
+        raise ValueError(f"{name}: the four arrays must have the same length")
+    return n
+
+
 def take_changes(const float[::1] live, const float[::1] snapshot, float[::1] own,
                  float[::1] total) -> None:
     """``own = total = live - snapshot``: this process's changes since the last exchange,
     kept (``own``) and to be summed in place over the processes (``total``)."""
-    cdef Py_ssize_t i, n = live.shape[0]
-    if snapshot.shape[0] != n or own.shape[0] != n or total.shape[0] != n:
-        raise ValueError("take_changes: the four arrays must have the same length")
+    cdef Py_ssize_t i, n = _same_length("take_changes", live, snapshot, own, total)
     cdef float change
     with nogil:
         for i in range(n):
@@ -49,24 +56,14 @@ def add_changes(float[::1] live, float[::1] snapshot, const float[::1] own, cons
     stopped (every process then holds the same bits). Returns the largest magnitude in the
     new snapshot, or NaN if it holds one: the divergence check, the same on every process.
     """
-    cdef Py_ssize_t i, n = live.shape[0]
-    if snapshot.shape[0] != n or own.shape[0] != n or total.shape[0] != n:
-        raise ValueError("add_changes: the four arrays must have the same length")
+    cdef Py_ssize_t i, n = _same_length("add_changes", live, snapshot, own, total)
     cdef float value, largest = 0.0
     cdef bint saw_nan = False
     with nogil:
-        if training:
-            for i in range(n):
-                value = snapshot[i] + total[i]
-                snapshot[i] = value
-                live[i] += total[i] - own[i]
-                largest = max(largest, fabs(value))
-                saw_nan |= isnan(value)
-        else:
-            for i in range(n):
-                value = snapshot[i] + total[i]
-                snapshot[i] = value
-                live[i] = value
-                largest = max(largest, fabs(value))
-                saw_nan |= isnan(value)
+        for i in range(n):  # the compiler hoists the test of `training` out of the loop
+            value = snapshot[i] + total[i]
+            snapshot[i] = value
+            live[i] = live[i] + (total[i] - own[i]) if training else value
+            largest = max(largest, fabs(value))
+            saw_nan |= isnan(value)
     return float("nan") if saw_nan else largest

@@ -101,7 +101,6 @@ class Exchanges:
             self.error = error
             self.shared[STOP] = 1
 
-
     def _poll_seconds(self, words_to_go: int) -> float:
         """How long to sleep before looking at the word counter again."""
         if self.interval.rate <= 0:

@@ -119,8 +119,9 @@ class SyncInterval:
         self.proposal = int(min(self.longest, max(self.shortest, wanted)))
 
     def agree(self, proposals_sum: int, processes: int) -> None:
-        """Take the mean of every process's proposal (the sum came from an allreduce)."""
-        self.words = int(min(self.longest, max(self.shortest, proposals_sum // processes)))
+        """Take the mean of every process's proposal (the sum came from an allreduce); each
+        proposal is within the bounds, so their mean is."""
+        self.words = proposals_sum // processes
 
 
 def trailing_zeros(number: int) -> int:
